@@ -1,0 +1,1 @@
+//! A minimal, allocation-free JSON scanner for flat packet objects.
