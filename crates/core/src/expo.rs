@@ -97,7 +97,7 @@ impl<W: fmt::Write> Encoder<W> {
         todo!()
     }
 
-    /// Write a sample whose label set is already rendered by [`write_label_set`] (`{a="b"}`,
+    /// Write a sample whose label set is already rendered by [`LabelSet`] (`{a="b"}`,
     /// or empty for none). The hot path for callers that cache label sets.
     pub fn sample_prerendered(&mut self, labels: &str, value: Value) -> fmt::Result {
         let _ = (labels, value);
@@ -122,15 +122,27 @@ pub fn write_help<W: fmt::Write>(w: &mut W, help: &str) -> fmt::Result {
     todo!()
 }
 
-/// Render a whole label set, `{name="value",...}`, from (name, chars) pairs, skipping none.
-/// Writes nothing for an empty set.
-pub fn write_label_set<'a, W, I>(w: &mut W, labels: &mut [(&str, I)]) -> fmt::Result
-where
-    W: fmt::Write,
-    I: Iterator<Item = char> + 'a,
-{
-    let _ = (w, labels);
-    todo!()
+/// Builds a label set `{a="x",b="y"}` incrementally: `{` before the first label, `}` in
+/// [`LabelSet::finish`], nothing at all for an empty set. Values are escaped.
+pub struct LabelSet<'w, W: fmt::Write> {
+    w: &'w mut W,
+    any: bool,
+}
+
+impl<'w, W: fmt::Write> LabelSet<'w, W> {
+    /// Start a label set.
+    pub fn new(w: &'w mut W) -> Self {
+        LabelSet { w, any: false }
+    }
+    /// Append one label; `name` must be a valid label name (not checked here).
+    pub fn label<I: Iterator<Item = char>>(&mut self, name: &str, value: I) -> fmt::Result {
+        let _ = (name, value, &mut self.w, self.any);
+        todo!()
+    }
+    /// Close the set.
+    pub fn finish(self) -> fmt::Result {
+        todo!()
+    }
 }
 
 /// Whether `name` is a valid metric name (`[a-zA-Z_:][a-zA-Z0-9_:]*`).

@@ -1,0 +1,1 @@
+//! promcast gateway library.
