@@ -1,0 +1,552 @@
+//! The series store.
+//!
+//! One ingest thread owns the [`Store`]: a hash index from identity to series, used on the hot
+//! path without locks. Values live in atomics inside each [`Series`], so updating a known
+//! series is a lookup and three stores. The set of series is also kept in persistent ordered
+//! maps, and after each receive batch that changed the set, a [`View`] (an O(1) clone of those
+//! maps) is published through an [`ArcSwap`]. Scrapes read the latest view without taking any
+//! lock the ingest thread waits on, and expiry runs on the ingest thread's own timer.
+//!
+//! Series identity is (reading kind, device, sensor id); for packets without a sensor id it is
+//! (reading kind, device, sensor name). The device is the packet's `device` field or, for
+//! senders that do not name themselves (the seed Pico), the sender's IP address. Labels are a
+//! function of that identity plus the name, so no two series can render the same label set.
+
+use std::hash::{Hash, Hasher};
+use std::net::IpAddr;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use arc_swap::ArcSwap;
+use hashbrown::{Equivalent, HashMap};
+use imbl::OrdMap;
+use promcast_core::expo::LabelSet;
+use promcast_core::names::{friendly_name_chars, sensor_name_chars};
+use promcast_core::packet::{Body, MAX_DEVICE_LEN, MAX_NAME_LEN, MAX_SENSOR_LEN, MAX_STATUS_LEN};
+use promcast_core::{Packet, Text};
+
+use crate::config::{KindSpec, SeriesConfig};
+use crate::telemetry::Reject;
+
+/// An f64 in an atomic.
+#[derive(Debug, Default)]
+pub struct AtomicF64(AtomicU64);
+
+impl AtomicF64 {
+    /// A new cell.
+    pub fn new(v: f64) -> Self {
+        AtomicF64(AtomicU64::new(v.to_bits()))
+    }
+    /// Read.
+    pub fn get(&self) -> f64 {
+        f64::from_bits(self.0.load(Ordering::Relaxed))
+    }
+    /// Write.
+    pub fn set(&self, v: f64) {
+        self.0.store(v.to_bits(), Ordering::Relaxed)
+    }
+}
+
+/// One reading series: a sensor of one kind on one device.
+#[derive(Debug)]
+pub struct Series {
+    /// Index of the reading kind in the configured kinds.
+    pub kind: u16,
+    /// Rendered, escaped label set, `{device="..",friendly_name="..",...}`.
+    pub labels: Arc<str>,
+    /// The device it belongs to.
+    pub device: Arc<Device>,
+    /// The sensor name as sent.
+    pub name: Box<str>,
+    /// The sensor id as sent, if any.
+    pub sensor: Option<Box<str>>,
+    /// Unit as sent, if any.
+    pub unit: Option<Box<str>>,
+    /// Latest value.
+    pub value: AtomicF64,
+    /// Unix time of the latest reading.
+    pub seen_unix: AtomicF64,
+    seen_mono_ns: AtomicU64,
+}
+
+impl Series {
+    /// Monotonic time of the latest reading.
+    pub fn seen_mono(&self) -> Duration {
+        Duration::from_nanos(self.seen_mono_ns.load(Ordering::Relaxed))
+    }
+}
+
+/// The last status a device reported.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DeviceStatus {
+    /// The `name` the device gave itself in the status packet.
+    pub name: Box<str>,
+    /// The status text.
+    pub status: Box<str>,
+    /// Unix time it arrived.
+    pub unix: f64,
+}
+
+/// A sender of packets.
+#[derive(Debug)]
+pub struct Device {
+    /// The device key: its `device` field, or its IP address.
+    pub id: Arc<str>,
+    /// Rendered label set `{device=".."}`.
+    pub labels: Box<str>,
+    /// Unix time of the latest accepted packet.
+    pub seen_unix: AtomicF64,
+    seen_mono_ns: AtomicU64,
+    /// Accepted packets.
+    pub packets: AtomicU64,
+    /// Packets missed, judged by gaps in `seq`.
+    pub seq_gaps: AtomicU64,
+    /// Times `seq` went backwards (a restart).
+    pub seq_resets: AtomicU64,
+    /// Whether the device sends `seq` at all.
+    pub sends_seq: AtomicBool,
+    /// Live series of this device.
+    pub series: AtomicU64,
+    /// Latest status packet.
+    pub status: Mutex<Option<DeviceStatus>>,
+}
+
+impl Device {
+    /// Monotonic time of the latest accepted packet.
+    pub fn seen_mono(&self) -> Duration {
+        Duration::from_nanos(self.seen_mono_ns.load(Ordering::Relaxed))
+    }
+}
+
+/// What a scrape sees: every live series by kind, in label order, and every device.
+#[derive(Clone, Debug, Default)]
+pub struct View {
+    /// Per configured kind (same index as the kind specs), series keyed by label set.
+    pub kinds: Vec<OrdMap<Arc<str>, Arc<Series>>>,
+    /// Devices by id.
+    pub devices: OrdMap<Arc<str>, Arc<Device>>,
+}
+
+impl View {
+    /// Number of live series.
+    pub fn series_len(&self) -> usize {
+        self.kinds.iter().map(|m| m.len()).sum()
+    }
+}
+
+/// Where the ingest thread publishes and scrapes read.
+pub type Published = Arc<ArcSwap<View>>;
+
+#[derive(Debug, PartialEq, Eq)]
+struct SeriesKey {
+    kind: u16,
+    by_name: bool,
+    device: Arc<str>,
+    id: Box<str>,
+}
+
+#[derive(Debug)]
+struct KeyRef<'a> {
+    kind: u16,
+    by_name: bool,
+    device: &'a str,
+    id: &'a str,
+}
+
+impl Hash for SeriesKey {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        KeyRef { kind: self.kind, by_name: self.by_name, device: &self.device, id: &self.id }.hash(h)
+    }
+}
+
+impl Hash for KeyRef<'_> {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        self.kind.hash(h);
+        self.by_name.hash(h);
+        self.device.hash(h);
+        self.id.hash(h);
+    }
+}
+
+impl Equivalent<SeriesKey> for KeyRef<'_> {
+    fn equivalent(&self, k: &SeriesKey) -> bool {
+        self.kind == k.kind && self.by_name == k.by_name && *self.device == *k.device && *self.id == *k.id
+    }
+}
+
+#[derive(Debug)]
+struct DeviceEntry {
+    shared: Arc<Device>,
+    last_seq: Option<u32>,
+    series: usize,
+}
+
+/// Ingest-side state; owned by one thread.
+pub struct Store {
+    kinds: Vec<KindSpec>,
+    limits: SeriesConfig,
+    index: HashMap<SeriesKey, Arc<Series>>,
+    devices: HashMap<Arc<str>, DeviceEntry>,
+    view: View,
+    dirty: bool,
+    published: Published,
+    scratch: String,
+}
+
+/// Decoded text of a packet field: borrowed when plain, else decoded into a stack buffer.
+fn text_str<'a>(t: &Text<'a>, buf: &'a mut [u8]) -> Option<&'a str> {
+    match t.as_plain() {
+        Some(s) => Some(s),
+        None => t.decode_into(buf),
+    }
+}
+
+/// Buffer big enough for the longest decoded field.
+const FIELD_BUF: usize = MAX_STATUS_LEN;
+
+/// What happened to one packet that was accepted.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Accepted {
+    /// A reading updated or created a series.
+    Reading,
+    /// A status packet.
+    Status,
+}
+
+impl Store {
+    /// An empty store publishing to `published`.
+    pub fn new(kinds: Vec<KindSpec>, limits: SeriesConfig, published: Published) -> Self {
+        let view = View { kinds: vec![OrdMap::new(); kinds.len()], devices: OrdMap::new() };
+        published.store(Arc::new(view.clone()));
+        Store {
+            kinds,
+            limits,
+            index: HashMap::new(),
+            devices: HashMap::new(),
+            view,
+            dirty: false,
+            published,
+            scratch: String::new(),
+        }
+    }
+
+    /// The configured kinds.
+    pub fn kinds(&self) -> &[KindSpec] {
+        &self.kinds
+    }
+
+    /// Apply one decoded packet from `src`, received at `unix` / `mono`.
+    pub fn apply(
+        &mut self,
+        packet: &Packet<'_>,
+        src: IpAddr,
+        unix: f64,
+        mono: Duration,
+    ) -> Result<Accepted, Reject> {
+        let mut dev_buf = [0u8; FIELD_BUF];
+        let mut ip_buf = IpText::default();
+        let device: &str = match &packet.device {
+            Some(t) if !t.is_empty() => {
+                text_str(t, &mut dev_buf).ok_or(Reject::Decode(promcast_core::DecodeError::TooLong("device")))?
+            }
+            _ => ip_buf.format(src),
+        };
+        debug_assert!(device.len() <= MAX_DEVICE_LEN.max(45));
+        match &packet.body {
+            Body::Reading(r) => {
+                let kind = self
+                    .kinds
+                    .iter()
+                    .position(|k| k.kind == r.kind)
+                    .ok_or(Reject::UnknownKind)? as u16;
+                let mut name_buf = [0u8; FIELD_BUF];
+                let mut sensor_buf = [0u8; FIELD_BUF];
+                let mut unit_buf = [0u8; FIELD_BUF];
+                let name = text_str(&r.name, &mut name_buf).unwrap_or("");
+                debug_assert!(name.len() <= MAX_NAME_LEN);
+                let sensor = match &r.sensor {
+                    Some(t) if !t.is_empty() => text_str(t, &mut sensor_buf),
+                    _ => None,
+                };
+                debug_assert!(sensor.is_none_or(|s| s.len() <= MAX_SENSOR_LEN));
+                let unit = r.unit.as_ref().and_then(|t| text_str(t, &mut unit_buf));
+                let dev = self.device_entry(device, unix, mono)?;
+                let dev_shared = dev.shared.clone();
+                self.upsert(kind, &dev_shared, name, sensor, unit, r.value, unix, mono)?;
+                self.seen(device, packet.seq, unix, mono);
+                Ok(Accepted::Reading)
+            }
+            Body::Status(s) => {
+                let mut name_buf = [0u8; FIELD_BUF];
+                let mut status_buf = [0u8; FIELD_BUF];
+                let name = text_str(&s.name, &mut name_buf).unwrap_or("");
+                let status = text_str(&s.status, &mut status_buf).unwrap_or("");
+                let dev = self.device_entry(device, unix, mono)?;
+                let mut st = dev.shared.status.lock().unwrap_or_else(|p| p.into_inner());
+                *st = Some(DeviceStatus { name: name.into(), status: status.into(), unix });
+                drop(st);
+                self.seen(device, packet.seq, unix, mono);
+                Ok(Accepted::Status)
+            }
+            _ => Err(Reject::Decode(promcast_core::DecodeError::UnsupportedType)),
+        }
+    }
+
+    fn device_entry(&mut self, id: &str, unix: f64, mono: Duration) -> Result<&mut DeviceEntry, Reject> {
+        if !self.devices.contains_key(id) {
+            if self.devices.len() >= self.limits.max_devices {
+                return Err(Reject::DeviceLimit);
+            }
+            let id: Arc<str> = id.into();
+            self.scratch.clear();
+            let mut ls = LabelSet::new(&mut self.scratch);
+            let _ = ls.label("device", id.chars());
+            let _ = ls.finish();
+            let shared = Arc::new(Device {
+                id: id.clone(),
+                labels: self.scratch.as_str().into(),
+                seen_unix: AtomicF64::new(unix),
+                seen_mono_ns: AtomicU64::new(mono.as_nanos() as u64),
+                packets: AtomicU64::new(0),
+                seq_gaps: AtomicU64::new(0),
+                seq_resets: AtomicU64::new(0),
+                sends_seq: AtomicBool::new(false),
+                series: AtomicU64::new(0),
+                status: Mutex::new(None),
+            });
+            self.view.devices.insert(id.clone(), shared.clone());
+            self.devices.insert(id, DeviceEntry { shared, last_seq: None, series: 0 });
+            self.dirty = true;
+        }
+        Ok(self.devices.get_mut(id).expect("inserted above"))
+    }
+
+    fn seen(&mut self, id: &str, seq: Option<u32>, unix: f64, mono: Duration) {
+        let Some(d) = self.devices.get_mut(id) else { return };
+        let sh = &d.shared;
+        sh.seen_unix.set(unix);
+        sh.seen_mono_ns.store(mono.as_nanos() as u64, Ordering::Relaxed);
+        sh.packets.fetch_add(1, Ordering::Relaxed);
+        if let Some(s) = seq {
+            sh.sends_seq.store(true, Ordering::Relaxed);
+            if let Some(last) = d.last_seq {
+                if s > last {
+                    let missed = u64::from(s - last - 1);
+                    if missed > 0 {
+                        sh.seq_gaps.fetch_add(missed, Ordering::Relaxed);
+                    }
+                } else if s < last {
+                    sh.seq_resets.fetch_add(1, Ordering::Relaxed);
+                }
+                // s == last: a duplicate; nothing missed.
+            }
+            d.last_seq = Some(s);
+        }
+    }
+
+    #[allow(clippy::too_many_arguments, reason = "one call site, all plain values")]
+    fn upsert(
+        &mut self,
+        kind: u16,
+        dev: &Arc<Device>,
+        name: &str,
+        sensor: Option<&str>,
+        unit: Option<&str>,
+        value: f64,
+        unix: f64,
+        mono: Duration,
+    ) -> Result<(), Reject> {
+        let (by_name, id_owned);
+        let id: &str = match sensor {
+            Some(s) => {
+                by_name = false;
+                s
+            }
+            None => {
+                by_name = true;
+                id_owned = StackStr::<MAX_NAME_LEN>::from_chars(sensor_name_chars(name.chars()));
+                id_owned.as_str()
+            }
+        };
+        let key = KeyRef { kind, by_name, device: &dev.id, id };
+        if let Some(s) = self.index.get(&key) {
+            if &*s.name == name && s.unit.as_deref() == unit {
+                s.value.set(value);
+                s.seen_unix.set(unix);
+                s.seen_mono_ns.store(mono.as_nanos() as u64, Ordering::Relaxed);
+                return Ok(());
+            }
+            // Renamed (or re-united) sensor: replace the series so its labels follow.
+            let old_labels = s.labels.clone();
+            self.view.kinds[kind as usize].remove(&old_labels);
+            let owned = SeriesKey { kind, by_name, device: dev.id.clone(), id: id.into() };
+            let new = self.make_series(kind, dev, name, sensor, unit, value, unix, mono);
+            self.view.kinds[kind as usize].insert(new.labels.clone(), new.clone());
+            self.index.insert(owned, new);
+            self.dirty = true;
+            return Ok(());
+        }
+        if self.index.len() >= self.limits.max_series {
+            return Err(Reject::SeriesLimit);
+        }
+        let entry = self.devices.get_mut(&*dev.id).expect("device entry exists");
+        if entry.series >= self.limits.max_series_per_device {
+            return Err(Reject::DeviceSeriesLimit);
+        }
+        entry.series += 1;
+        dev.series.fetch_add(1, Ordering::Relaxed);
+        let new = self.make_series(kind, dev, name, sensor, unit, value, unix, mono);
+        self.view.kinds[kind as usize].insert(new.labels.clone(), new.clone());
+        self.index.insert(SeriesKey { kind, by_name, device: dev.id.clone(), id: id.into() }, new);
+        self.dirty = true;
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments, reason = "plain values of one reading")]
+    fn make_series(
+        &mut self,
+        kind: u16,
+        dev: &Arc<Device>,
+        name: &str,
+        sensor: Option<&str>,
+        unit: Option<&str>,
+        value: f64,
+        unix: f64,
+        mono: Duration,
+    ) -> Arc<Series> {
+        self.scratch.clear();
+        let mut ls = LabelSet::new(&mut self.scratch);
+        let _ = ls.label("device", dev.id.chars());
+        let _ = ls.label("friendly_name", friendly_name_chars(name.chars()));
+        if let Some(s) = sensor {
+            let _ = ls.label("sensor_id", s.chars());
+        }
+        let _ = ls.label("sensor_name", sensor_name_chars(name.chars()));
+        let _ = ls.finish();
+        Arc::new(Series {
+            kind,
+            labels: self.scratch.as_str().into(),
+            device: dev.clone(),
+            name: name.into(),
+            sensor: sensor.map(Into::into),
+            unit: unit.map(Into::into),
+            value: AtomicF64::new(value),
+            seen_unix: AtomicF64::new(unix),
+            seen_mono_ns: AtomicU64::new(mono.as_nanos() as u64),
+        })
+    }
+
+    /// Remove series and devices not heard from within the ttl. Returns (series, devices) removed.
+    pub fn sweep(&mut self, mono: Duration) -> (u64, u64) {
+        let ttl = self.limits.ttl;
+        let expired = |seen: Duration| mono.saturating_sub(seen) > ttl;
+        let mut series = 0;
+        let view = &mut self.view;
+        let devices = &mut self.devices;
+        self.index.retain(|_, s| {
+            if expired(s.seen_mono()) {
+                view.kinds[s.kind as usize].remove(&s.labels);
+                if let Some(d) = devices.get_mut(&*s.device.id) {
+                    d.series -= 1;
+                    d.shared.series.fetch_sub(1, Ordering::Relaxed);
+                }
+                series += 1;
+                false
+            } else {
+                true
+            }
+        });
+        let mut gone = 0;
+        devices.retain(|id, d| {
+            if d.series == 0 && expired(d.shared.seen_mono()) {
+                view.devices.remove(id);
+                gone += 1;
+                false
+            } else {
+                true
+            }
+        });
+        if series > 0 || gone > 0 {
+            self.dirty = true;
+        }
+        (series, gone)
+    }
+
+    /// Publish the current set to scrapes if it changed since the last publish.
+    pub fn publish(&mut self) {
+        if self.dirty {
+            self.published.store(Arc::new(self.view.clone()));
+            self.dirty = false;
+        }
+    }
+
+    /// Live series.
+    pub fn len(&self) -> usize {
+        self.index.len()
+    }
+
+    /// Whether there are no series.
+    pub fn is_empty(&self) -> bool {
+        self.index.is_empty()
+    }
+}
+
+/// Formats an IP address without allocating.
+#[derive(Default)]
+struct IpText {
+    buf: StackStr<48>,
+}
+
+impl IpText {
+    fn format(&mut self, ip: IpAddr) -> &str {
+        use std::fmt::Write;
+        self.buf.len = 0;
+        let ip = match ip {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(IpAddr::V6(v6)),
+            v4 => v4,
+        };
+        let _ = write!(self.buf, "{ip}");
+        self.buf.as_str()
+    }
+}
+
+/// A fixed-capacity string on the stack; writes past capacity are dropped.
+struct StackStr<const N: usize> {
+    buf: [u8; N],
+    len: usize,
+}
+
+impl<const N: usize> Default for StackStr<N> {
+    fn default() -> Self {
+        StackStr { buf: [0; N], len: 0 }
+    }
+}
+
+impl<const N: usize> StackStr<N> {
+    fn from_chars(chars: impl Iterator<Item = char>) -> Self {
+        use std::fmt::Write;
+        let mut s = Self::default();
+        for c in chars {
+            if s.write_char(c).is_err() {
+                break;
+            }
+        }
+        s
+    }
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.buf[..self.len]).unwrap_or("")
+    }
+}
+
+impl<const N: usize> std::fmt::Write for StackStr<N> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        let end = self.len + s.len();
+        if end > N {
+            return Err(std::fmt::Error);
+        }
+        self.buf[self.len..end].copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
+    }
+}
