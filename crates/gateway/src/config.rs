@@ -385,7 +385,11 @@ impl Config {
             .iter()
             .map(|f| (f.to_string(), "a built-in self-metric".to_string()))
             .collect();
-        for (kind, rc) in &self.readings {
+        // Built-in kinds claim their names first, so a clash is reported on the user's entry.
+        let builtin = default_readings();
+        let mut order: Vec<(&String, &ReadingConfig)> = self.readings.iter().collect();
+        order.sort_by_key(|(k, _)| !builtin.contains_key(*k));
+        for (kind, rc) in order {
             let base = format!("readings.{kind}");
             if !is_valid_kind(kind) {
                 err(
@@ -402,7 +406,11 @@ impl Config {
                 .last_seen_metric
                 .clone()
                 .unwrap_or_else(|| format!("{}_last_seen_timestamp_seconds", rc.metric));
+            let metric_ok = is_valid_metric_name(&rc.metric);
             for (field, name) in [("metric", &rc.metric), ("last_seen_metric", &last_seen)] {
+                if field == "last_seen_metric" && !metric_ok && rc.last_seen_metric.is_none() {
+                    continue; // derived from the bad metric name, already reported
+                }
                 let p = format!("{base}.{field}");
                 if !is_valid_metric_name(name) {
                     err(&p, format!("{name:?} is not a valid Prometheus metric name"));
@@ -440,6 +448,7 @@ impl Config {
                 }),
             });
         }
+        specs.sort_by(|a, b| a.kind.cmp(&b.kind));
         if specs.len() > u16::MAX as usize {
             err("readings", "too many reading kinds".into());
         }

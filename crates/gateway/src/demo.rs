@@ -134,6 +134,7 @@ pub fn simulate(target: SocketAddr, interval: Duration, stop: Arc<AtomicBool>) -
 
 /// Run the demo until Ctrl-C.
 pub async fn run(mut cfg: Config, http_port: u16, udp_port: u16, interval: Duration) -> anyhow::Result<()> {
+    let shutdown = shutdown_signal();
     cfg.udp.groups.clear();
     cfg.udp.bind_address = Ipv4Addr::LOCALHOST.into();
     cfg.udp.port = udp_port;
@@ -160,7 +161,7 @@ pub async fn run(mut cfg: Config, http_port: u16, udp_port: u16, interval: Durat
     );
     println!("try:  curl -s {base}{} | grep '^temperature'", cfg.web.telemetry_path);
     println!("Ctrl-C stops it.");
-    shutdown_signal().await;
+    shutdown.await;
     stop.store(true, Ordering::Release);
     sim.thread().unpark();
     let _ = sim.join();

@@ -114,17 +114,22 @@ async fn curl_style_accept_gets_text_and_prometheus_accept_gets_openmetrics() {
     let r = h.get("/metrics", &[("Accept", PROMETHEUS_ACCEPT)]).await;
     assert_eq!(r.status, 200);
     assert_eq!(r.header("content-type"), Some("application/openmetrics-text; version=1.0.0; charset=utf-8"));
-    let om = r.text();
+    let om = r.text().to_owned();
     assert_eq!(om, expected_openmetrics(), "OpenMetrics body");
     h.gw.stop().await.expect("stops");
 }
 
 /// The OpenMetrics body differs from the text one only where the formats differ: counter and
-/// info TYPE lines name the family, seconds-suffixed families carry a UNIT, and `# EOF` ends it.
+/// info metadata name the family, metadata comes in the order TYPE, UNIT, HELP,
+/// seconds-suffixed families carry a UNIT, and `# EOF` ends the body.
 fn expected_openmetrics() -> String {
     let mut out = String::new();
+    let mut help = None;
     for line in expected_text().lines() {
-        if let Some(rest) = line.strip_prefix("# TYPE ") {
+        if let Some(rest) = line.strip_prefix("# HELP ") {
+            let (_, text) = rest.split_once(' ').expect("HELP line");
+            help = Some(text.to_owned());
+        } else if let Some(rest) = line.strip_prefix("# TYPE ") {
             let (name, ty) = rest.split_once(' ').expect("TYPE line");
             let (family, ty) = match ty {
                 "counter" => (name.strip_suffix("_total").expect("counter name"), "counter"),
@@ -135,13 +140,7 @@ fn expected_openmetrics() -> String {
             if family.ends_with("_seconds") {
                 out.push_str(&format!("# UNIT {family} seconds\n"));
             }
-        } else if let Some(rest) = line.strip_prefix("# HELP ") {
-            let (name, help) = rest.split_once(' ').expect("HELP line");
-            let family = name
-                .strip_suffix("_total")
-                .or_else(|| name.strip_suffix("_info"))
-                .unwrap_or(name);
-            out.push_str(&format!("# HELP {family} {help}\n"));
+            out.push_str(&format!("# HELP {family} {}\n", help.take().expect("HELP before TYPE")));
         } else {
             out.push_str(line);
             out.push('\n');
@@ -186,7 +185,7 @@ async fn every_variant_passes_promtool() {
     );
     testkit::promtool::check_metrics(&text).expect("text format passes promtool");
 
-    let om = h.get("/metrics", &[("Accept", PROMETHEUS_ACCEPT)]).await.text();
+    let om = h.get("/metrics", &[("Accept", PROMETHEUS_ACCEPT)]).await.text().to_owned();
     testkit::promtool::check_openmetrics(&om).expect("OpenMetrics passes");
 
     let gz = h.get("/metrics", &[("Accept-Encoding", "gzip")]).await;
@@ -207,7 +206,7 @@ async fn empty_gateway_passes_promtool() {
     let text = h.scrape().await;
     assert_eq!(common::data_lines(&text), "");
     testkit::promtool::check_metrics(&text).expect("empty body passes promtool");
-    let om = h.get("/metrics", &[("Accept", PROMETHEUS_ACCEPT)]).await.text();
+    let om = h.get("/metrics", &[("Accept", PROMETHEUS_ACCEPT)]).await.text().to_owned();
     testkit::promtool::check_openmetrics(&om).expect("OpenMetrics passes");
     h.gw.stop().await.expect("stops");
 }

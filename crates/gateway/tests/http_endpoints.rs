@@ -13,7 +13,7 @@ async fn landing_page_lists_devices_and_sensors_with_value_and_age() {
     let r = h.get("/", &[]).await;
     assert_eq!(r.status, 200);
     assert_eq!(r.header("content-type"), Some("text/html; charset=utf-8"));
-    let page = r.text();
+    let page = r.text().to_owned();
     let section = |start: &str| -> String {
         let from = page.find(start).expect("section present");
         let rest = &page[from..];
@@ -37,11 +37,11 @@ async fn landing_page_lists_devices_and_sensors_with_value_and_age() {
 async fn health_readiness_and_unknown_paths() {
     let h = Harness::start().await;
     let r = h.get("/-/healthy", &[]).await;
-    assert_eq!((r.status, r.text().as_str()), (200, "Healthy.\n"));
+    assert_eq!((r.status, r.text()), (200, "Healthy.\n"));
     let r = h.get("/-/ready", &[]).await;
-    assert_eq!((r.status, r.text().as_str()), (200, "Ready.\n"));
+    assert_eq!((r.status, r.text()), (200, "Ready.\n"));
     let r = h.get("/nope", &[]).await;
-    assert_eq!((r.status, r.text().as_str()), (404, "Not found. Try / or the metrics path.\n"));
+    assert_eq!((r.status, r.text()), (404, "Not found. Try / or the metrics path.\n"));
     h.gw.stop().await.expect("stops");
 }
 

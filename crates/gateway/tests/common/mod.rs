@@ -28,7 +28,6 @@ pub fn config() -> Config {
     let mut cfg = Config::default();
     cfg.udp.groups.clear();
     cfg.udp.bind_address = Ipv4Addr::LOCALHOST.into();
-    cfg.udp.port = 0;
     cfg
 }
 
@@ -37,8 +36,9 @@ impl Harness {
         Self::with_config(config()).await
     }
 
-    pub async fn with_config(cfg: Config) -> Harness {
+    pub async fn with_config(mut cfg: Config) -> Harness {
         let udp = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind udp");
+        cfg.udp.port = udp.local_addr().expect("udp addr").port();
         let http = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await.expect("bind http");
         let clock = Arc::new(ManualClock::new(T0_MS));
         let gw = Gateway::start(&cfg, vec![udp], http, clock.clone()).await.expect("gateway starts");
@@ -81,7 +81,7 @@ impl Harness {
         let r = self.get("/metrics", &[]).await;
         assert_eq!(r.status, 200);
         assert_eq!(r.header("content-type"), Some("text/plain; version=0.0.4; charset=utf-8"));
-        r.text()
+        r.text().to_owned()
     }
 
     /// The lines of the text exposition that are not about the gateway itself.
