@@ -21,7 +21,9 @@ pub struct SystemClock {
 impl SystemClock {
     /// A clock whose monotonic origin is now.
     pub fn new() -> Self {
-        SystemClock { origin: Instant::now() }
+        SystemClock {
+            origin: Instant::now(),
+        }
     }
 }
 
@@ -32,8 +34,12 @@ impl Default for SystemClock {
 }
 
 impl Clock for SystemClock {
+    /// Millisecond resolution: finer digits would only lengthen every exposed timestamp.
     fn unix_seconds(&self) -> f64 {
-        SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or(0.0)
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_millis() as f64 / 1000.0)
+            .unwrap_or(0.0)
     }
     fn monotonic(&self) -> Duration {
         self.origin.elapsed()
@@ -50,12 +56,17 @@ pub struct ManualClock {
 impl ManualClock {
     /// A clock at `unix_ms` milliseconds since the epoch, monotonic time zero.
     pub fn new(unix_ms: u64) -> Self {
-        ManualClock { unix_ms: AtomicU64::new(unix_ms), mono_ns: AtomicU64::new(0) }
+        ManualClock {
+            unix_ms: AtomicU64::new(unix_ms),
+            mono_ns: AtomicU64::new(0),
+        }
     }
     /// Move both clocks forward.
     pub fn advance(&self, d: Duration) {
-        self.unix_ms.fetch_add(d.as_millis() as u64, Ordering::SeqCst);
-        self.mono_ns.fetch_add(d.as_nanos() as u64, Ordering::SeqCst);
+        self.unix_ms
+            .fetch_add(d.as_millis() as u64, Ordering::SeqCst);
+        self.mono_ns
+            .fetch_add(d.as_nanos() as u64, Ordering::SeqCst);
     }
     /// Step the wall clock only (as NTP would); monotonic time is untouched.
     pub fn set_unix_ms(&self, unix_ms: u64) {

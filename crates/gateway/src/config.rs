@@ -120,7 +120,9 @@ pub struct LogConfig {
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum LogFormat {
-    /// `key=value` text lines.
+    /// Text lines: time, level, target, message and `key=value` fields.
+    #[serde(alias = "text")]
+    #[value(alias = "text")]
     Logfmt,
     /// One JSON object per line.
     Json,
@@ -162,7 +164,10 @@ impl Default for SeriesConfig {
 
 impl Default for LogConfig {
     fn default() -> Self {
-        LogConfig { level: "info".into(), format: LogFormat::Logfmt }
+        LogConfig {
+            level: "info".into(),
+            format: LogFormat::Logfmt,
+        }
     }
 }
 
@@ -271,7 +276,11 @@ pub enum LoadError {
 }
 
 fn format_errors(errors: &[ConfigError]) -> String {
-    errors.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n")
+    errors
+        .iter()
+        .map(|e| e.to_string())
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 impl Config {
@@ -308,8 +317,10 @@ impl Config {
 
     /// Read and parse a TOML file.
     pub fn from_file(path: &Path) -> Result<Config, LoadError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| LoadError::Read { path: path.to_owned(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| LoadError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
         Config::from_toml(&text, path)
     }
 
@@ -317,7 +328,10 @@ impl Config {
     pub fn validate(&self) -> Result<Vec<KindSpec>, Vec<ConfigError>> {
         let mut errs = Vec::new();
         let mut err = |path: &str, message: String| {
-            errs.push(ConfigError { path: path.into(), message })
+            errs.push(ConfigError {
+                path: path.into(),
+                message,
+            })
         };
         let path = &self.web.telemetry_path;
         if !path.starts_with('/') || path == "/" || path.starts_with("/-/") {
@@ -341,7 +355,10 @@ impl Config {
         }
         for (i, g) in udp.groups.iter().enumerate() {
             if !g.is_multicast() {
-                err(&format!("udp.groups[{i}]"), format!("{g} is not a multicast address"));
+                err(
+                    &format!("udp.groups[{i}]"),
+                    format!("{g} is not a multicast address"),
+                );
             } else if g.is_ipv4() && udp.bind_address.is_ipv6() {
                 err(
                     &format!("udp.groups[{i}]"),
@@ -351,7 +368,10 @@ impl Config {
         }
         if let Some(iface) = &udp.interface {
             if iface.is_empty() || iface.len() > 15 && iface.parse::<IpAddr>().is_err() {
-                err("udp.interface", format!("{iface:?} is neither an interface name nor an address"));
+                err(
+                    "udp.interface",
+                    format!("{iface:?} is neither an interface name nor an address"),
+                );
             }
         }
         let s = &self.series;
@@ -377,8 +397,11 @@ impl Config {
                 err(field, "must be at least 1".into());
             }
         }
-        if self.log.level.trim().is_empty() {
-            err("log.level", "must not be empty".into());
+        if let Err(e) = tracing_subscriber::EnvFilter::try_new(&self.log.level) {
+            err(
+                "log.level",
+                format!("{:?} is not a level or tracing filter: {e}", self.log.level),
+            );
         }
         let mut specs = Vec::new();
         let mut taken: BTreeMap<String, String> = crate::render::SELF_FAMILIES
@@ -399,7 +422,10 @@ impl Config {
                 continue;
             }
             if kind == "status" {
-                err(&base, "\"status\" is a message type, not a reading kind".into());
+                err(
+                    &base,
+                    "\"status\" is a message type, not a reading kind".into(),
+                );
                 continue;
             }
             let last_seen = rc
@@ -413,9 +439,15 @@ impl Config {
                 }
                 let p = format!("{base}.{field}");
                 if !is_valid_metric_name(name) {
-                    err(&p, format!("{name:?} is not a valid Prometheus metric name"));
+                    err(
+                        &p,
+                        format!("{name:?} is not a valid Prometheus metric name"),
+                    );
                 } else if name.ends_with("_total") || name.ends_with("_info") {
-                    err(&p, format!("{name:?} must not end in _total or _info (reserved suffixes)"));
+                    err(
+                        &p,
+                        format!("{name:?} must not end in _total or _info (reserved suffixes)"),
+                    );
                 } else if let Some(owner) = taken.get(name) {
                     err(&p, format!("{name:?} is already used by {owner}"));
                 } else {
@@ -424,9 +456,14 @@ impl Config {
             }
             if let Some(unit) = &rc.unit {
                 let ok_chars = !unit.is_empty()
-                    && unit.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+                    && unit
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
                 if !ok_chars {
-                    err(&format!("{base}.unit"), format!("{unit:?} must be lower-case [a-z0-9_]+"));
+                    err(
+                        &format!("{base}.unit"),
+                        format!("{unit:?} must be lower-case [a-z0-9_]+"),
+                    );
                 } else if !rc.metric.ends_with(&format!("_{unit}")) {
                     err(
                         &format!("{base}.unit"),
@@ -440,7 +477,10 @@ impl Config {
             specs.push(KindSpec {
                 kind: kind.clone(),
                 metric: rc.metric.clone(),
-                help: rc.help.clone().unwrap_or_else(|| format!("Latest {kind} reading.")),
+                help: rc
+                    .help
+                    .clone()
+                    .unwrap_or_else(|| format!("Latest {kind} reading.")),
                 unit: rc.unit.clone(),
                 last_seen_metric: last_seen,
                 last_seen_help: rc.last_seen_help.clone().unwrap_or_else(|| {
@@ -452,7 +492,11 @@ impl Config {
         if specs.len() > u16::MAX as usize {
             err("readings", "too many reading kinds".into());
         }
-        if errs.is_empty() { Ok(specs) } else { Err(errs) }
+        if errs.is_empty() {
+            Ok(specs)
+        } else {
+            Err(errs)
+        }
     }
 }
 
@@ -462,5 +506,6 @@ pub fn is_valid_kind(kind: &str) -> bool {
     !b.is_empty()
         && b.len() <= promcast_core::packet::MAX_KIND_LEN
         && b[0].is_ascii_lowercase()
-        && b.iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'_')
+        && b.iter()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'_')
 }

@@ -30,12 +30,28 @@ pub struct Probe {
 
 /// The demo fleet: two named Pico-style devices and one seed-style sender.
 pub fn fleet() -> Vec<Probe> {
-    let p = |device, name, rom, base| Probe { device, name, rom, base, value: base };
+    let p = |device, name, rom, base| Probe {
+        device,
+        name,
+        rom,
+        base,
+        value: base,
+    };
     vec![
         p(Some("pico-loft"), "Loft", "28-00000a1b2c01", 9.0),
         p(Some("pico-loft"), "ColdWaterTank", "28-00000a1b2c02", 4.5),
-        p(Some("pico-airing"), "HotWaterCylinder", "28-00000a1b2c03", 55.0),
-        p(Some("pico-airing"), "CentralHeatingFlow", "28-00000a1b2c04", 62.0),
+        p(
+            Some("pico-airing"),
+            "HotWaterCylinder",
+            "28-00000a1b2c03",
+            55.0,
+        ),
+        p(
+            Some("pico-airing"),
+            "CentralHeatingFlow",
+            "28-00000a1b2c04",
+            62.0,
+        ),
         p(None, "LivingRoom", "28-00000a1b2c05", 20.5),
     ]
 }
@@ -47,7 +63,11 @@ pub struct Rng(u64);
 impl Rng {
     /// Seeded generator (seed 0 is replaced).
     pub fn new(seed: u64) -> Self {
-        Rng(if seed == 0 { 0x9E37_79B9_7F4A_7C15 } else { seed })
+        Rng(if seed == 0 {
+            0x9E37_79B9_7F4A_7C15
+        } else {
+            seed
+        })
     }
     /// Uniform in [0, 1).
     pub fn next_f64(&mut self) -> f64 {
@@ -89,13 +109,20 @@ fn status_packet(device: &str, seq: u32, buf: &mut [u8]) -> Option<usize> {
         device: Some(Text::Plain(device)),
         seq: Some(seq),
         sig: None,
-        body: Body::Status(Status { name: Text::Plain(device), status: Text::Plain("API 200 OK") }),
+        body: Body::Status(Status {
+            name: Text::Plain(device),
+            status: Text::Plain("API 200 OK"),
+        }),
     };
     encode(&packet, buf).ok()
 }
 
 /// Send the fleet's packets to `target` every `interval` until `stop` is set.
-pub fn simulate(target: SocketAddr, interval: Duration, stop: Arc<AtomicBool>) -> std::io::Result<()> {
+pub fn simulate(
+    target: SocketAddr,
+    interval: Duration,
+    stop: Arc<AtomicBool>,
+) -> std::io::Result<()> {
     let sock = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0))?;
     let mut fleet = fleet();
     let mut rng = Rng::new(0x5EED);
@@ -133,7 +160,12 @@ pub fn simulate(target: SocketAddr, interval: Duration, stop: Arc<AtomicBool>) -
 }
 
 /// Run the demo until Ctrl-C.
-pub async fn run(mut cfg: Config, http_port: u16, udp_port: u16, interval: Duration) -> anyhow::Result<()> {
+pub async fn run(
+    mut cfg: Config,
+    http_port: u16,
+    udp_port: u16,
+    interval: Duration,
+) -> anyhow::Result<()> {
     let shutdown = shutdown_signal();
     cfg.udp.groups.clear();
     cfg.udp.bind_address = Ipv4Addr::LOCALHOST.into();
@@ -142,13 +174,17 @@ pub async fn run(mut cfg: Config, http_port: u16, udp_port: u16, interval: Durat
     let udp = ingest::bind(&cfg.udp)?;
     let http = tokio::net::TcpListener::bind(cfg.web.listen_address)
         .await
-        .map_err(|e| anyhow::anyhow!("cannot listen for HTTP on {}: {e}", cfg.web.listen_address))?;
+        .map_err(|e| {
+            anyhow::anyhow!("cannot listen for HTTP on {}: {e}", cfg.web.listen_address)
+        })?;
     let gw = Gateway::start(&cfg, udp, http, Arc::new(SystemClock::new())).await?;
     let stop = Arc::new(AtomicBool::new(false));
     let target = SocketAddr::from((Ipv4Addr::LOCALHOST, udp_port));
     let sim = {
         let stop = stop.clone();
-        std::thread::Builder::new().name("promcast-sim".into()).spawn(move || simulate(target, interval, stop))?
+        std::thread::Builder::new()
+            .name("promcast-sim".into())
+            .spawn(move || simulate(target, interval, stop))?
     };
     let base = format!("http://{}", gw.http_addr);
     println!("promcast demo: gateway with simulated sensors, on loopback only");
@@ -159,7 +195,10 @@ pub async fn run(mut cfg: Config, http_port: u16, udp_port: u16, interval: Durat
         fleet().len(),
         humantime::format_duration(interval)
     );
-    println!("try:  curl -s {base}{} | grep '^temperature'", cfg.web.telemetry_path);
+    println!(
+        "try:  curl -s {base}{} | grep '^temperature'",
+        cfg.web.telemetry_path
+    );
     println!("Ctrl-C stops it.");
     shutdown.await;
     stop.store(true, Ordering::Release);

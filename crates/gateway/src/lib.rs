@@ -109,7 +109,15 @@ impl Gateway {
                 })
                 .await
         });
-        Ok(Gateway { http_addr, udp_addrs, state, progress: prx, ingest, server, stop_http })
+        Ok(Gateway {
+            http_addr,
+            udp_addrs,
+            state,
+            progress: prx,
+            ingest,
+            server,
+            stop_http,
+        })
     }
 
     /// Ingest progress (datagrams handled, sweeps run), updated after every batch.
@@ -133,17 +141,25 @@ impl Gateway {
     pub async fn stop(self) -> std::io::Result<()> {
         let _ = self.stop_http.send(());
         let served = self.server.await.unwrap_or(Ok(()));
-        tokio::task::spawn_blocking(move || self.ingest.stop()).await.ok();
+        tokio::task::spawn_blocking(move || self.ingest.stop())
+            .await
+            .ok();
         served
     }
 }
 
 /// Bind everything `cfg` asks for and serve until `shutdown` completes.
-pub async fn run(cfg: Config, clock: Arc<dyn Clock>, shutdown: impl Future<Output = ()>) -> Result<(), StartError> {
+pub async fn run(
+    cfg: Config,
+    clock: Arc<dyn Clock>,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), StartError> {
     cfg.validate().map_err(StartError::Config)?;
     let udp = ingest::bind(&cfg.udp)?;
     let addr = cfg.web.listen_address;
-    let http = TcpListener::bind(addr).await.map_err(|source| StartError::Listen { addr, source })?;
+    let http = TcpListener::bind(addr)
+        .await
+        .map_err(|source| StartError::Listen { addr, source })?;
     let gw = Gateway::start(&cfg, udp, http, clock).await?;
     tracing::info!(
         http = %gw.http_addr,

@@ -1,5 +1,6 @@
 //! The `promcast` binary: flags, logging, then [`promcast_gateway::run`].
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -21,7 +22,11 @@ fn main() -> ExitCode {
         return check_config(&cfg);
     }
     init_logging(&cfg);
-    let rt = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("promcast: cannot start the async runtime: {e}");
@@ -30,14 +35,18 @@ fn main() -> ExitCode {
     };
     let result = rt.block_on(async {
         match cli.command {
-            Some(Command::Demo { http_port, udp_port, interval }) => {
-                promcast_gateway::demo::run(cfg, http_port, udp_port, interval).await
-            }
-            None => {
-                promcast_gateway::run(cfg, Arc::new(SystemClock::new()), promcast_gateway::shutdown_signal())
-                    .await
-                    .map_err(anyhow::Error::from)
-            }
+            Some(Command::Demo {
+                http_port,
+                udp_port,
+                interval,
+            }) => promcast_gateway::demo::run(cfg, http_port, udp_port, interval).await,
+            None => promcast_gateway::run(
+                cfg,
+                Arc::new(SystemClock::new()),
+                promcast_gateway::shutdown_signal(),
+            )
+            .await
+            .map_err(anyhow::Error::from),
         }
     });
     match result {
@@ -59,9 +68,18 @@ fn check_config(cfg: &Config) -> ExitCode {
                 cfg.web.telemetry_path,
                 cfg.udp.port,
                 cfg.udp.bind_address,
-                cfg.udp.groups.iter().map(|g| g.to_string()).collect::<Vec<_>>().join(", "),
+                cfg.udp
+                    .groups
+                    .iter()
+                    .map(|g| g.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
                 kinds.len(),
-                kinds.iter().map(|k| format!("{} -> {}", k.kind, k.metric)).collect::<Vec<_>>().join(", "),
+                kinds
+                    .iter()
+                    .map(|k| format!("{} -> {}", k.kind, k.metric))
+                    .collect::<Vec<_>>()
+                    .join(", "),
             );
             ExitCode::SUCCESS
         }
@@ -78,7 +96,10 @@ fn check_config(cfg: &Config) -> ExitCode {
 fn init_logging(cfg: &Config) {
     let filter = tracing_subscriber::EnvFilter::try_new(&cfg.log.level)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal());
     match cfg.log.format {
         LogFormat::Json => builder.json().init(),
         LogFormat::Logfmt => builder.init(),

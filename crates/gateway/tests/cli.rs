@@ -21,7 +21,11 @@ fn write(dir: &tempfile::TempDir, text: &str) -> std::path::PathBuf {
 }
 
 fn check(args: &[&str]) -> (i32, String, String) {
-    let out = promcast().args(args).arg("--check-config").output().expect("run promcast");
+    let out = promcast()
+        .args(args)
+        .arg("--check-config")
+        .output()
+        .expect("run promcast");
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -96,15 +100,27 @@ fn syntax_errors_and_unknown_settings_point_at_the_line() {
     );
     let (code, _, err) = check(&["--config.file", "/nonexistent/promcast.toml"]);
     assert_eq!(code, 1);
-    assert_eq!(err, "promcast: cannot read /nonexistent/promcast.toml: No such file or directory (os error 2)\n");
+    assert_eq!(
+        err,
+        "promcast: cannot read /nonexistent/promcast.toml: No such file or directory (os error 2)\n"
+    );
 }
 
 #[test]
 fn flags_override_environment_which_overrides_the_file() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let p = write(&dir, "[udp]\nport = 1111\ngroups = [\"239.1.1.1\"]\n[web]\nlisten_address = \"127.0.0.1:2222\"\n");
+    let p = write(
+        &dir,
+        "[udp]\nport = 1111\ngroups = [\"239.1.1.1\"]\n[web]\nlisten_address = \"127.0.0.1:2222\"\n",
+    );
     let out = promcast()
-        .args(["--config.file", p.to_str().expect("utf-8"), "--check-config", "--udp.port", "3333"])
+        .args([
+            "--config.file",
+            p.to_str().expect("utf-8"),
+            "--check-config",
+            "--udp.port",
+            "3333",
+        ])
         .env("PROMCAST_UDP_PORT", "4444")
         .env("PROMCAST_WEB_LISTEN_ADDRESS", "127.0.0.1:5555")
         .env("PROMCAST_UDP_GROUPS", "239.2.2.2,ff15::1")
@@ -139,13 +155,33 @@ fn sigterm_shuts_down_cleanly() {
         .expect("spawn");
     let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
     let first = lines.next().expect("a log line").expect("utf-8");
-    assert!(first.contains("promcast listening"), "first log line: {first}");
+    assert!(
+        first.contains("promcast listening"),
+        "first log line: {first}"
+    );
     let addr = format!("127.0.0.1:{http}").parse().expect("addr");
-    assert_eq!(testkit::http::get(addr, "/-/ready", &[]).expect("ready").status, 200);
+    assert_eq!(
+        testkit::http::get(addr, "/-/ready", &[])
+            .expect("ready")
+            .status,
+        200
+    );
     // SAFETY: plain kill(2) on our own child's pid.
     assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGTERM) }, 0);
     let status = child.wait().expect("wait");
     let rest: Vec<String> = lines.map_while(Result::ok).collect();
     assert_eq!(status.code(), Some(0), "exit status; log: {rest:?}");
-    assert!(rest.iter().any(|l| l.contains("shutting down")), "log: {rest:?}");
+    assert!(
+        rest.iter().any(|l| l.contains("shutting down")),
+        "log: {rest:?}"
+    );
+}
+
+#[test]
+fn the_shipped_example_config_is_valid_and_states_the_defaults() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/promcast.toml");
+    let cfg = promcast_gateway::config::Config::from_file(&path).expect("example parses");
+    assert_eq!(cfg, promcast_gateway::config::Config::default());
+    let (code, _, err) = check(&["--config.file", path.to_str().expect("utf-8")]);
+    assert_eq!((code, err.as_str()), (0, ""));
 }
