@@ -18,3 +18,4 @@ pub mod http;
 pub mod netns;
 pub mod ports;
 pub mod prometheus;
+pub mod promtool;
