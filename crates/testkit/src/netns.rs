@@ -10,8 +10,8 @@
 //! ```
 //!
 //! [`in_netns!`](crate::in_netns) (or [`isolated`]) re-executes the current test binary as
-//! `unshare --net -- sh -c SETUP_SCRIPT <test binary> --exact <test> --nocapture
-//! --test-threads=1` with [`MARKER_ENV`] set to the test's name. The outer test echoes the
+//! `unshare --net -- sh -c SETUP_SCRIPT <test binary> --exact <test> --include-ignored
+//! --nocapture --test-threads=1` with [`MARKER_ENV`] set to the test's name. The outer test echoes the
 //! inner run's output (each line prefixed with `[netns] `) and passes only when the inner
 //! run exited 0 *and* its summary says exactly one test passed, so a test filtered out by a
 //! wrong name cannot pass vacuously. Inside, the same call sees the marker, checks that the
@@ -160,7 +160,9 @@ fn run_isolated(test_name: &str) {
     let mut cmd = Command::new("unshare");
     cmd.args(["--net", "--", "sh", "-c", SETUP_SCRIPT])
         .arg(&exe)
-        .args(["--exact", test_name, "--nocapture", "--test-threads=1"])
+        // --include-ignored: an #[ignore] test only gets here when it was asked for.
+        .args(["--exact", test_name, "--include-ignored", "--nocapture"])
+        .arg("--test-threads=1")
         .env(MARKER_ENV, test_name)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
