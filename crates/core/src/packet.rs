@@ -7,7 +7,10 @@
 //! Shape: [`decode`]`(&[u8]) -> Result<Packet, DecodeError>` borrows the datagram;
 //! [`encode`]`(&Packet, &mut [u8]) -> Result<usize, EncodeError>` writes MicroPython-style JSON.
 
-use crate::text::Text;
+use core::fmt;
+
+use crate::json::{self, Value};
+use crate::text::{Piece, Text};
 
 /// Longest accepted `name` (decoded UTF-8 bytes).
 pub const MAX_NAME_LEN: usize = 128;
@@ -23,6 +26,26 @@ pub const MAX_UNIT_LEN: usize = 32;
 pub const MAX_KIND_LEN: usize = 32;
 /// Longest accepted `sig`.
 pub const MAX_SIG_LEN: usize = 128;
+/// Deepest accepted nesting of objects and arrays (in ignored fields), counting the packet
+/// object itself.
+pub const MAX_NESTING: usize = json::MAX_DEPTH;
+
+/// Message types set aside for later protocol versions. A packet with one of these `type`s is
+/// rejected with [`DecodeError::UnsupportedType`] rather than read as a reading kind.
+pub const RESERVED_TYPES: &[&str] = &["contact", "announce", "state", "event", "hello"];
+
+/// Whether `kind` is accepted as a reading kind in `type`: `[a-z][a-z0-9_]*`, at most
+/// [`MAX_KIND_LEN`] bytes, and neither `status`, a [reserved type](RESERVED_TYPES) nor the
+/// name of another packet field (so the value field cannot clash with one).
+pub fn is_reading_kind(kind: &str) -> bool {
+    let b = kind.as_bytes();
+    matches!(b.first(), Some(b'a'..=b'z'))
+        && b.len() <= MAX_KIND_LEN
+        && b.iter()
+            .all(|c| matches!(c, b'a'..=b'z' | b'0'..=b'9' | b'_'))
+        && !FIELDS.contains(&kind)
+        && !RESERVED_TYPES.contains(&kind)
+}
 
 /// One decoded datagram.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -66,6 +89,32 @@ pub struct Reading<'a> {
     pub unit: Option<Text<'a>>,
 }
 
+impl<'a> Packet<'a> {
+    /// A packet without `device`, `seq` or `sig`.
+    pub fn new(body: Body<'a>) -> Self {
+        Packet {
+            device: None,
+            seq: None,
+            sig: None,
+            body,
+        }
+    }
+}
+
+impl<'a> Reading<'a> {
+    /// A reading with no `sensor`, `offset` or `unit`.
+    pub fn new(kind: &'a str, name: Text<'a>, value: f64) -> Self {
+        Reading {
+            kind,
+            name,
+            sensor: None,
+            value,
+            offset: None,
+            unit: None,
+        }
+    }
+}
+
 /// A device status message.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Status<'a> {
@@ -75,7 +124,24 @@ pub struct Status<'a> {
     pub status: Text<'a>,
 }
 
+impl<'a> Status<'a> {
+    /// A status message.
+    pub fn new(name: Text<'a>, status: Text<'a>) -> Self {
+        Status { name, status }
+    }
+}
+
 /// Why a datagram was rejected. Each variant maps to one `reason` label via [`DecodeError::reason`].
+///
+/// The `&'static str` of the field variants names the field. The value field of a reading is
+/// named after its kind for the kinds `temperature`, `humidity` and `pressure`, and `"value"`
+/// for any other kind.
+///
+/// When a datagram has several problems, the one reported is the first of: invalid UTF-8;
+/// malformed JSON; a duplicated field other than the value field; then field by field in the
+/// order `type`, `name`, `sensor`, `device`, `status`, `unit`, `sig`, `offset`, `seq`, value
+/// field, whatever is wrong with that field (missing, wrong type, too long, invalid value,
+/// duplicated value field).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum DecodeError {
@@ -96,15 +162,28 @@ pub enum DecodeError {
     InvalidValue(&'static str),
     /// A string field is longer than its limit.
     TooLong(&'static str),
-    /// `type` is not a valid kind name.
+    /// `type` is not a valid kind name (see [`is_reading_kind`]).
     InvalidKind,
+    /// `type` is one of the [`RESERVED_TYPES`], kept for later protocol versions.
+    UnsupportedType,
 }
 
 impl DecodeError {
     /// Stable snake_case reason, used as the `reason` label of the rejection counter.
     pub fn reason(&self) -> &'static str {
-        todo!()
+        match self {
+            DecodeError::InvalidUtf8 => "invalid_utf8",
+            DecodeError::Malformed { .. } => "malformed_json",
+            DecodeError::MissingField(_) => "missing_field",
+            DecodeError::WrongType(_) => "wrong_type",
+            DecodeError::DuplicateField(_) => "duplicate_field",
+            DecodeError::InvalidValue(_) => "invalid_value",
+            DecodeError::TooLong(_) => "too_long",
+            DecodeError::InvalidKind => "invalid_kind",
+            DecodeError::UnsupportedType => "unsupported_type",
+        }
     }
+
     /// Every value [`DecodeError::reason`] can return, so counters can be pre-registered.
     pub const REASONS: &'static [&'static str] = &[
         "invalid_utf8",
@@ -115,13 +194,65 @@ impl DecodeError {
         "invalid_value",
         "too_long",
         "invalid_kind",
+        "unsupported_type",
     ];
 }
 
-impl core::fmt::Display for DecodeError {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        let _ = f;
-        todo!()
+/// A field name in an error message.
+struct FieldName(&'static str);
+
+impl fmt::Display for FieldName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0 == OTHER_VALUE_FIELD {
+            f.write_str("value field (the field named after \"type\")")
+        } else {
+            write!(f, "field \"{}\"", self.0)
+        }
+    }
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            DecodeError::InvalidUtf8 => f.write_str("datagram is not valid UTF-8"),
+            DecodeError::Malformed { at } => {
+                write!(
+                    f,
+                    "datagram is not one well-formed JSON object (error at byte {at})"
+                )
+            }
+            DecodeError::MissingField(field) => {
+                write!(f, "required {} is missing", FieldName(field))
+            }
+            DecodeError::WrongType(field) => {
+                let expected = if is_number_field(field) {
+                    "a number"
+                } else {
+                    "a string"
+                };
+                write!(f, "{} is not {expected}", FieldName(field))
+            }
+            DecodeError::DuplicateField(field) => {
+                write!(f, "{} appears more than once", FieldName(field))
+            }
+            DecodeError::InvalidValue("seq") => {
+                write!(f, "field \"seq\" is not an integer from 0 to {}", u32::MAX)
+            }
+            DecodeError::InvalidValue(field) => {
+                write!(f, "{} is not a finite number", FieldName(field))
+            }
+            DecodeError::TooLong(field) => match string_limit(field) {
+                Some(max) => write!(f, "{} is longer than {max} bytes", FieldName(field)),
+                None => write!(f, "{} is too long", FieldName(field)),
+            },
+            DecodeError::InvalidKind => write!(
+                f,
+                "field \"type\" is not a valid reading kind ([a-z][a-z0-9_]*, at most {MAX_KIND_LEN} bytes, not a field name)"
+            ),
+            DecodeError::UnsupportedType => {
+                f.write_str("field \"type\" names a message type reserved for later versions")
+            }
+        }
     }
 }
 
@@ -137,14 +268,443 @@ pub enum EncodeError {
     Invalid(&'static str),
 }
 
+impl fmt::Display for EncodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            EncodeError::BufferFull => f.write_str("buffer too small for the packet"),
+            EncodeError::NonFinite => f.write_str("value or offset is NaN or infinite"),
+            EncodeError::Invalid("type") => f.write_str("kind is not a valid reading kind"),
+            EncodeError::Invalid(field) => write!(f, "field \"{field}\" is too long"),
+        }
+    }
+}
+
+/// The fields with fixed names, in the order their problems are reported.
+const FIELDS: [&str; 9] = [
+    "type", "name", "sensor", "device", "status", "unit", "sig", "offset", "seq",
+];
+
+/// Index into [`FIELDS`].
+#[derive(Clone, Copy)]
+enum Field {
+    Type,
+    Name,
+    Sensor,
+    Device,
+    Status,
+    Unit,
+    Sig,
+    Offset,
+    Seq,
+}
+
+/// The string fields and their limits.
+const STRING_LIMITS: [(&str, usize); 6] = [
+    ("name", MAX_NAME_LEN),
+    ("sensor", MAX_SENSOR_LEN),
+    ("device", MAX_DEVICE_LEN),
+    ("status", MAX_STATUS_LEN),
+    ("unit", MAX_UNIT_LEN),
+    ("sig", MAX_SIG_LEN),
+];
+
+/// The kinds whose value field errors name the field itself.
+const NAMED_VALUE_FIELDS: [&str; 3] = ["temperature", "humidity", "pressure"];
+
+/// How errors name the value field of any other kind.
+const OTHER_VALUE_FIELD: &str = "value";
+
+/// The kind of a packet without `type`.
+const DEFAULT_KIND: &str = "temperature";
+
+fn string_limit(field: &str) -> Option<usize> {
+    STRING_LIMITS
+        .iter()
+        .find(|(f, _)| *f == field)
+        .map(|&(_, max)| max)
+}
+
+fn is_number_field(field: &str) -> bool {
+    field == "offset"
+        || field == "seq"
+        || field == OTHER_VALUE_FIELD
+        || NAMED_VALUE_FIELDS.contains(&field)
+}
+
+/// The name errors use for the value field of `kind`.
+fn value_field_name(kind: &str) -> &'static str {
+    NAMED_VALUE_FIELDS
+        .iter()
+        .find(|k| **k == kind)
+        .copied()
+        .unwrap_or(OTHER_VALUE_FIELD)
+}
+
+fn field_of(key: &json::Str<'_>) -> Option<Field> {
+    const ALL: [Field; 9] = [
+        Field::Type,
+        Field::Name,
+        Field::Sensor,
+        Field::Device,
+        Field::Status,
+        Field::Unit,
+        Field::Sig,
+        Field::Offset,
+        Field::Seq,
+    ];
+    if !key.escaped {
+        return match key.raw {
+            "type" => Some(Field::Type),
+            "name" => Some(Field::Name),
+            "sensor" => Some(Field::Sensor),
+            "device" => Some(Field::Device),
+            "status" => Some(Field::Status),
+            "unit" => Some(Field::Unit),
+            "sig" => Some(Field::Sig),
+            "offset" => Some(Field::Offset),
+            "seq" => Some(Field::Seq),
+            _ => None,
+        };
+    }
+    FIELDS.iter().position(|f| key.is(f)).map(|i| ALL[i])
+}
+
+/// What one pass over the packet object found.
+struct Members<'a> {
+    fields: [Option<Value<'a>>; FIELDS.len()],
+    /// The member whose key is the value field's name as far as the pass knew it.
+    value: Option<Value<'a>>,
+    /// Whether that key appeared more than once.
+    value_twice: bool,
+    /// Whether a member with an unknown key came before `type` (so, compared against the
+    /// default kind only).
+    unknown_before_type: bool,
+}
+
+impl<'a> Members<'a> {
+    fn new() -> Self {
+        Members {
+            fields: [None; FIELDS.len()],
+            value: None,
+            value_twice: false,
+            unknown_before_type: false,
+        }
+    }
+
+    /// Scan `src`, which must be one well-formed object. The value field is the member named
+    /// `kind`, or else after the string in `type` once `type` has been seen, and
+    /// [`DEFAULT_KIND`] before.
+    fn scan(&mut self, src: &'a str, kind: Option<&str>) -> Result<(), DecodeError> {
+        let mut duplicate = None;
+        json::for_each_member(src, |key, value| {
+            if let Some(field) = field_of(&key) {
+                let slot = &mut self.fields[field as usize];
+                if slot.is_some() {
+                    duplicate = duplicate.or(Some(FIELDS[field as usize]));
+                } else {
+                    *slot = Some(value);
+                }
+                return;
+            }
+            let value_key = match (kind, self.fields[Field::Type as usize]) {
+                (Some(kind), _) => kind,
+                (None, None) => {
+                    self.unknown_before_type = true;
+                    DEFAULT_KIND
+                }
+                (None, Some(Value::Str(t))) if !t.escaped => t.raw,
+                // Not a usable kind; decoding fails on `type` before it needs the value.
+                (None, Some(_)) => return,
+            };
+            if key.is(value_key) {
+                self.value_twice |= self.value.is_some();
+                self.value = Some(value);
+            }
+        })
+        .map_err(|at| DecodeError::Malformed { at })?;
+        match duplicate {
+            Some(field) => Err(DecodeError::DuplicateField(field)),
+            None => Ok(()),
+        }
+    }
+
+    fn get(&self, field: Field) -> Option<Value<'a>> {
+        self.fields[field as usize]
+    }
+
+    /// A string field no longer than its limit.
+    fn text(&self, field: Field, max: usize) -> Result<Option<Text<'a>>, DecodeError> {
+        let name = FIELDS[field as usize];
+        match self.get(field) {
+            None => Ok(None),
+            Some(Value::Str(s)) if s.decoded_len > max => Err(DecodeError::TooLong(name)),
+            Some(Value::Str(s)) if s.escaped => Ok(Some(Text::Escaped(s.raw))),
+            Some(Value::Str(s)) => Ok(Some(Text::Plain(s.raw))),
+            Some(_) => Err(DecodeError::WrongType(name)),
+        }
+    }
+}
+
+/// A required field.
+fn required<T>(v: Option<T>, field: &'static str) -> Result<T, DecodeError> {
+    v.ok_or(DecodeError::MissingField(field))
+}
+
+/// A finite number.
+fn number(v: Option<Value<'_>>, field: &'static str) -> Result<Option<f64>, DecodeError> {
+    match v {
+        None => Ok(None),
+        Some(Value::Num(raw)) => match raw.parse::<f64>() {
+            Ok(x) if x.is_finite() => Ok(Some(x)),
+            _ => Err(DecodeError::InvalidValue(field)),
+        },
+        Some(Value::NonFinite) => Err(DecodeError::InvalidValue(field)),
+        Some(_) => Err(DecodeError::WrongType(field)),
+    }
+}
+
+/// A sequence number: a number written as plain digits that fits a `u32`.
+fn seq(v: Option<Value<'_>>) -> Result<Option<u32>, DecodeError> {
+    match v {
+        None => Ok(None),
+        Some(Value::Num(raw)) if raw.bytes().all(|b| b.is_ascii_digit()) => raw
+            .parse()
+            .map(Some)
+            .map_err(|_| DecodeError::InvalidValue("seq")),
+        Some(Value::Num(_) | Value::NonFinite) => Err(DecodeError::InvalidValue("seq")),
+        Some(_) => Err(DecodeError::WrongType("seq")),
+    }
+}
+
+/// What `type` says the packet is.
+enum MessageType<'a> {
+    Reading(&'a str),
+    Status,
+}
+
+fn message_type<'a>(v: Option<Value<'a>>) -> Result<MessageType<'a>, DecodeError> {
+    match v {
+        None => Ok(MessageType::Reading(DEFAULT_KIND)),
+        // A kind is borrowed from the datagram as it stands, so it cannot contain escapes.
+        Some(Value::Str(s)) if s.escaped => Err(DecodeError::InvalidKind),
+        Some(Value::Str(s)) if s.raw == "status" => Ok(MessageType::Status),
+        Some(Value::Str(s)) if RESERVED_TYPES.contains(&s.raw) => Err(DecodeError::UnsupportedType),
+        Some(Value::Str(s)) if is_reading_kind(s.raw) => Ok(MessageType::Reading(s.raw)),
+        Some(Value::Str(_)) => Err(DecodeError::InvalidKind),
+        Some(_) => Err(DecodeError::WrongType("type")),
+    }
+}
+
 /// Decode one datagram.
 pub fn decode(datagram: &[u8]) -> Result<Packet<'_>, DecodeError> {
-    let _ = datagram;
-    todo!()
+    let src = core::str::from_utf8(datagram).map_err(|_| DecodeError::InvalidUtf8)?;
+    let mut m = Members::new();
+    m.scan(src, None)?;
+    let ty = message_type(m.get(Field::Type))?;
+    let name = required(m.text(Field::Name, MAX_NAME_LEN)?, "name")?;
+    let sensor = m.text(Field::Sensor, MAX_SENSOR_LEN)?;
+    let device = m.text(Field::Device, MAX_DEVICE_LEN)?;
+    let status = m.text(Field::Status, MAX_STATUS_LEN)?;
+    let unit = m.text(Field::Unit, MAX_UNIT_LEN)?;
+    let sig = m.text(Field::Sig, MAX_SIG_LEN)?;
+    let offset = number(m.get(Field::Offset), "offset")?;
+    let seq = seq(m.get(Field::Seq))?;
+    let body = match ty {
+        MessageType::Status => Body::Status(Status {
+            name,
+            status: required(status, "status")?,
+        }),
+        MessageType::Reading(kind) => {
+            let field = value_field_name(kind);
+            // Members before `type` were matched against the default kind only: look again.
+            let mut rescan = Members::new();
+            let m = if kind != DEFAULT_KIND && m.unknown_before_type {
+                rescan.scan(src, Some(kind))?;
+                &rescan
+            } else {
+                &m
+            };
+            if m.value_twice {
+                return Err(DecodeError::DuplicateField(field));
+            }
+            let value = required(number(m.value, field)?, field)?;
+            Body::Reading(Reading {
+                kind,
+                name,
+                sensor,
+                value,
+                offset,
+                unit,
+            })
+        }
+    };
+    Ok(Packet {
+        device,
+        seq,
+        sig,
+        body,
+    })
 }
 
 /// Encode `packet` into `buf` as MicroPython's `json.dumps` would; returns the length written.
+///
+/// Fields come in the order `type`, `name`, `sensor`, value field, `offset`, `unit`,
+/// `device`, `seq`, `sig` for a reading and `type`, `name`, `status`, `device`, `seq`, `sig`
+/// for a status message, absent optional fields left out. Numbers are written in the
+/// shortest form that reads back as the same `f64`, always with a `.` or an exponent.
+/// Strings are escaped as JSON requires; other characters, non-ASCII included, are written
+/// as they are.
+///
+/// The packet is checked first, so a packet [`decode`] would reject fails with
+/// [`EncodeError::Invalid`] or [`EncodeError::NonFinite`] whatever the buffer size. Nothing
+/// is written past the returned length; on [`EncodeError::BufferFull`] the buffer holds a
+/// partial packet.
 pub fn encode(packet: &Packet<'_>, buf: &mut [u8]) -> Result<usize, EncodeError> {
-    let _ = (packet, buf);
-    todo!()
+    check(packet)?;
+    let mut w = Writer { buf, len: 0 };
+    w.put(b"{\"type\": \"")?;
+    match &packet.body {
+        Body::Reading(r) => {
+            w.put(r.kind.as_bytes())?;
+            w.put(b"\"")?;
+            w.text("name", Some(r.name))?;
+            w.text("sensor", r.sensor)?;
+            w.number(r.kind, Some(r.value))?;
+            w.number("offset", r.offset)?;
+            w.text("unit", r.unit)?;
+        }
+        Body::Status(s) => {
+            w.put(b"status\"")?;
+            w.text("name", Some(s.name))?;
+            w.text("status", Some(s.status))?;
+        }
+    }
+    w.text("device", packet.device)?;
+    if let Some(seq) = packet.seq {
+        w.key("seq")?;
+        let mut digits = [0; 10];
+        let mut i = digits.len();
+        let mut n = seq;
+        loop {
+            i -= 1;
+            digits[i] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        w.put(&digits[i..])?;
+    }
+    w.text("sig", packet.sig)?;
+    w.put(b"}")?;
+    Ok(w.len)
+}
+
+/// Reject what [`decode`] would reject.
+fn check(packet: &Packet<'_>) -> Result<(), EncodeError> {
+    let text = |field: &'static str, t: Option<Text<'_>>| match (t, string_limit(field)) {
+        (Some(t), Some(max)) if t.decoded_len() > max => Err(EncodeError::Invalid(field)),
+        _ => Ok(()),
+    };
+    let finite = |x: Option<f64>| match x {
+        Some(x) if !x.is_finite() => Err(EncodeError::NonFinite),
+        _ => Ok(()),
+    };
+    match &packet.body {
+        Body::Reading(r) => {
+            if !is_reading_kind(r.kind) {
+                return Err(EncodeError::Invalid("type"));
+            }
+            text("name", Some(r.name))?;
+            text("sensor", r.sensor)?;
+            finite(Some(r.value))?;
+            finite(r.offset)?;
+            text("unit", r.unit)?;
+        }
+        Body::Status(s) => {
+            text("name", Some(s.name))?;
+            text("status", Some(s.status))?;
+        }
+    }
+    text("device", packet.device)?;
+    text("sig", packet.sig)
+}
+
+/// Appends to a byte buffer, refusing to write past its end.
+struct Writer<'b> {
+    buf: &'b mut [u8],
+    len: usize,
+}
+
+impl Writer<'_> {
+    fn put(&mut self, bytes: &[u8]) -> Result<(), EncodeError> {
+        let end = self.len + bytes.len();
+        self.buf
+            .get_mut(self.len..end)
+            .ok_or(EncodeError::BufferFull)?
+            .copy_from_slice(bytes);
+        self.len = end;
+        Ok(())
+    }
+
+    /// `, "key": ` (keys are plain ASCII).
+    fn key(&mut self, key: &str) -> Result<(), EncodeError> {
+        self.put(b", \"")?;
+        self.put(key.as_bytes())?;
+        self.put(b"\": ")
+    }
+
+    fn text(&mut self, key: &str, t: Option<Text<'_>>) -> Result<(), EncodeError> {
+        let Some(t) = t else { return Ok(()) };
+        self.key(key)?;
+        self.put(b"\"")?;
+        for piece in t.pieces() {
+            match piece {
+                Piece::Str(s) => self.escaped(s.as_bytes())?,
+                Piece::Char(c) => self.escaped(c.encode_utf8(&mut [0; 4]).as_bytes())?,
+            }
+        }
+        self.put(b"\"")
+    }
+
+    /// `s` with `"`, `\` and control characters escaped.
+    fn escaped(&mut self, s: &[u8]) -> Result<(), EncodeError> {
+        let mut run = 0;
+        for (i, &b) in s.iter().enumerate() {
+            let short = match b {
+                b'"' => b'"',
+                b'\\' => b'\\',
+                b'\n' => b'n',
+                b'\r' => b'r',
+                b'\t' => b't',
+                0x08 => b'b',
+                0x0c => b'f',
+                0..0x20 => 0,
+                _ => continue,
+            };
+            self.put(&s[run..i])?;
+            run = i + 1;
+            if short != 0 {
+                self.put(&[b'\\', short])?;
+            } else {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                self.put(&[
+                    b'\\',
+                    b'u',
+                    b'0',
+                    b'0',
+                    HEX[usize::from(b >> 4)],
+                    HEX[usize::from(b & 15)],
+                ])?;
+            }
+        }
+        self.put(&s[run..])
+    }
+
+    /// A finite float, always with a `.` or an exponent (`4.0`, `4.31`, `1e-7`).
+    fn number(&mut self, key: &str, x: Option<f64>) -> Result<(), EncodeError> {
+        let Some(x) = x else { return Ok(()) };
+        self.key(key)?;
+        self.put(ryu::Buffer::new().format_finite(x).as_bytes())
+    }
 }
