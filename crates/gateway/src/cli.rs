@@ -14,7 +14,11 @@ use crate::config::{Config, LoadError, LogFormat};
 #[command(name = "promcast", version, about, long_about = None)]
 pub struct Cli {
     /// TOML configuration file. Without one, built-in defaults apply.
-    #[arg(long = "config.file", env = "PROMCAST_CONFIG_FILE", value_name = "FILE")]
+    #[arg(
+        long = "config.file",
+        env = "PROMCAST_CONFIG_FILE",
+        value_name = "FILE"
+    )]
     pub config_file: Option<PathBuf>,
 
     /// Check the configuration (file, environment and flags), print what is wrong, and exit.
@@ -22,11 +26,19 @@ pub struct Cli {
     pub check_config: bool,
 
     /// Address to serve HTTP on [default: 0.0.0.0:10079].
-    #[arg(long = "web.listen-address", env = "PROMCAST_WEB_LISTEN_ADDRESS", value_name = "ADDR")]
+    #[arg(
+        long = "web.listen-address",
+        env = "PROMCAST_WEB_LISTEN_ADDRESS",
+        value_name = "ADDR"
+    )]
     pub listen_address: Option<SocketAddr>,
 
     /// Path under which to expose metrics [default: /metrics].
-    #[arg(long = "web.telemetry-path", env = "PROMCAST_WEB_TELEMETRY_PATH", value_name = "PATH")]
+    #[arg(
+        long = "web.telemetry-path",
+        env = "PROMCAST_WEB_TELEMETRY_PATH",
+        value_name = "PATH"
+    )]
     pub telemetry_path: Option<String>,
 
     /// UDP port to receive packets on [default: 9999].
@@ -34,11 +46,20 @@ pub struct Cli {
     pub udp_port: Option<u16>,
 
     /// Local address to bind the UDP socket to [default: 0.0.0.0].
-    #[arg(long = "udp.bind-address", env = "PROMCAST_UDP_BIND_ADDRESS", value_name = "IP")]
+    #[arg(
+        long = "udp.bind-address",
+        env = "PROMCAST_UDP_BIND_ADDRESS",
+        value_name = "IP"
+    )]
     pub udp_bind_address: Option<IpAddr>,
 
     /// Multicast group to join; repeat for more. Replaces the configured groups [default: 239.0.0.1].
-    #[arg(long = "udp.group", env = "PROMCAST_UDP_GROUPS", value_delimiter = ',', value_name = "IP")]
+    #[arg(
+        long = "udp.group",
+        env = "PROMCAST_UDP_GROUPS",
+        value_delimiter = ',',
+        value_name = "IP"
+    )]
     pub udp_groups: Vec<IpAddr>,
 
     /// Receive unicast only: join no multicast group.
@@ -46,11 +67,19 @@ pub struct Cli {
     pub udp_no_multicast: bool,
 
     /// Interface (name or IPv4 address) to join multicast groups on.
-    #[arg(long = "udp.interface", env = "PROMCAST_UDP_INTERFACE", value_name = "IFACE")]
+    #[arg(
+        long = "udp.interface",
+        env = "PROMCAST_UDP_INTERFACE",
+        value_name = "IFACE"
+    )]
     pub udp_interface: Option<String>,
 
     /// Largest datagram accepted, in bytes [default: 2048].
-    #[arg(long = "udp.max-datagram-bytes", env = "PROMCAST_UDP_MAX_DATAGRAM_BYTES", value_name = "N")]
+    #[arg(
+        long = "udp.max-datagram-bytes",
+        env = "PROMCAST_UDP_MAX_DATAGRAM_BYTES",
+        value_name = "N"
+    )]
     pub udp_max_datagram_bytes: Option<usize>,
 
     /// Forget series not heard from for this long, e.g. 10m [default: 10m].
@@ -62,7 +91,11 @@ pub struct Cli {
     pub series_max: Option<usize>,
 
     /// Most series per device [default: 1000].
-    #[arg(long = "series.max-per-device", env = "PROMCAST_SERIES_MAX_PER_DEVICE", value_name = "N")]
+    #[arg(
+        long = "series.max-per-device",
+        env = "PROMCAST_SERIES_MAX_PER_DEVICE",
+        value_name = "N"
+    )]
     pub series_max_per_device: Option<usize>,
 
     /// Log level or tracing filter [default: info].
@@ -70,7 +103,11 @@ pub struct Cli {
     pub log_level: Option<String>,
 
     /// Log format [default: logfmt].
-    #[arg(long = "log.format", env = "PROMCAST_LOG_FORMAT", value_name = "FORMAT")]
+    #[arg(
+        long = "log.format",
+        env = "PROMCAST_LOG_FORMAT",
+        value_name = "FORMAT"
+    )]
     pub log_format: Option<LogFormat>,
 
     /// What to run; without one, the gateway.

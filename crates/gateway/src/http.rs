@@ -109,7 +109,8 @@ async fn metrics(State(st): State<Arc<AppState>>, headers: HeaderMap) -> Respons
         match enc.write_all(body.as_bytes()).and_then(|()| enc.finish()) {
             Ok(bytes) => {
                 let mut r = bytes.into_response();
-                r.headers_mut().insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+                r.headers_mut()
+                    .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
                 r
             }
             Err(_) => body.into_response(),
@@ -118,8 +119,14 @@ async fn metrics(State(st): State<Arc<AppState>>, headers: HeaderMap) -> Respons
         body.into_response()
     };
     let h = resp.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(format.content_type()));
-    h.insert(header::VARY, HeaderValue::from_static("Accept, Accept-Encoding"));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(format.content_type()),
+    );
+    h.insert(
+        header::VARY,
+        HeaderValue::from_static("Accept, Accept-Encoding"),
+    );
     resp
 }
 
@@ -132,7 +139,11 @@ pub fn accepts_gzip(value: &str) -> bool {
         let coding = parts.next().unwrap_or("").trim();
         let mut q = 1.0f32;
         for p in parts {
-            if let Some(v) = p.trim().strip_prefix("q=").or_else(|| p.trim().strip_prefix("Q=")) {
+            if let Some(v) = p
+                .trim()
+                .strip_prefix("q=")
+                .or_else(|| p.trim().strip_prefix("Q="))
+            {
                 q = v.trim().parse().unwrap_or(0.0);
             }
         }
@@ -153,7 +164,11 @@ async fn healthy(State(st): State<Arc<AppState>>) -> Response {
     if st.ingest_alive.load(Ordering::Acquire) {
         (StatusCode::OK, "Healthy.\n").into_response()
     } else {
-        (StatusCode::SERVICE_UNAVAILABLE, "The UDP ingest thread has stopped.\n").into_response()
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "The UDP ingest thread has stopped.\n",
+        )
+            .into_response()
     }
 }
 
@@ -161,10 +176,18 @@ async fn ready(State(st): State<Arc<AppState>>) -> Response {
     if st.ingest_alive.load(Ordering::Acquire) {
         (StatusCode::OK, "Ready.\n").into_response()
     } else {
-        (StatusCode::SERVICE_UNAVAILABLE, "Not ready: the UDP ingest thread has stopped.\n").into_response()
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Not ready: the UDP ingest thread has stopped.\n",
+        )
+            .into_response()
     }
 }
 
 async fn not_found() -> Response {
-    (StatusCode::NOT_FOUND, "Not found. Try / or the metrics path.\n").into_response()
+    (
+        StatusCode::NOT_FOUND,
+        "Not found. Try / or the metrics path.\n",
+    )
+        .into_response()
 }

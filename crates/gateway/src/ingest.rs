@@ -71,11 +71,12 @@ pub fn bind(cfg: &UdpConfig) -> Result<Vec<UdpSocket>, BindError> {
                 Iface::Addr(a) => InterfaceIndexOrAddress::Address(a),
                 Iface::Any => InterfaceIndexOrAddress::Address(Ipv4Addr::UNSPECIFIED),
             };
-            main.join_multicast_v4_n(g4, &ifa).map_err(|source| BindError::Join {
-                group: *g,
-                iface: cfg.interface.clone(),
-                source,
-            })?;
+            main.join_multicast_v4_n(g4, &ifa)
+                .map_err(|source| BindError::Join {
+                    group: *g,
+                    iface: cfg.interface.clone(),
+                    source,
+                })?;
         }
     }
     let v6_sock = if cfg.bind_address.is_ipv6() {
@@ -83,7 +84,10 @@ pub fn bind(cfg: &UdpConfig) -> Result<Vec<UdpSocket>, BindError> {
     } else if v6_groups.is_empty() {
         None
     } else {
-        Some(new_socket(SocketAddr::new(IpAddr::V6(Ipv6Addr::UNSPECIFIED), cfg.port), cfg.recv_buffer_bytes)?)
+        Some(new_socket(
+            SocketAddr::new(IpAddr::V6(Ipv6Addr::UNSPECIFIED), cfg.port),
+            cfg.recv_buffer_bytes,
+        )?)
     };
     let sock6 = v6_sock.as_ref().unwrap_or(&main);
     for g in &v6_groups {
@@ -91,11 +95,13 @@ pub fn bind(cfg: &UdpConfig) -> Result<Vec<UdpSocket>, BindError> {
             Iface::Index(i) => i,
             _ => 0,
         };
-        sock6.join_multicast_v6(g, index).map_err(|source| BindError::Join {
-            group: IpAddr::V6(*g),
-            iface: cfg.interface.clone(),
-            source,
-        })?;
+        sock6
+            .join_multicast_v6(g, index)
+            .map_err(|source| BindError::Join {
+                group: IpAddr::V6(*g),
+                iface: cfg.interface.clone(),
+                source,
+            })?;
     }
     out.push(main.into());
     if let Some(s) = v6_sock {
@@ -112,19 +118,29 @@ enum Iface {
 }
 
 fn resolve_interface(name: Option<&str>) -> Result<Iface, BindError> {
-    let Some(name) = name else { return Ok(Iface::Any) };
+    let Some(name) = name else {
+        return Ok(Iface::Any);
+    };
     if let Ok(a) = name.parse::<Ipv4Addr>() {
         return Ok(Iface::Addr(a));
     }
     let c = std::ffi::CString::new(name).map_err(|_| BindError::NoInterface(name.into()))?;
     // SAFETY: `c` is a valid NUL-terminated string for the duration of the call.
     let idx = unsafe { libc::if_nametoindex(c.as_ptr()) };
-    if idx == 0 { Err(BindError::NoInterface(name.into())) } else { Ok(Iface::Index(idx)) }
+    if idx == 0 {
+        Err(BindError::NoInterface(name.into()))
+    } else {
+        Ok(Iface::Index(idx))
+    }
 }
 
 fn new_socket(addr: SocketAddr, rcvbuf: usize) -> Result<Socket, BindError> {
     let e = |source| BindError::Bind { addr, source };
-    let domain = if addr.is_ipv4() { Domain::IPV4 } else { Domain::IPV6 };
+    let domain = if addr.is_ipv4() {
+        Domain::IPV4
+    } else {
+        Domain::IPV6
+    };
     let s = Socket::new(domain, Type::DGRAM, Some(Protocol::UDP)).map_err(e)?;
     s.set_reuse_address(true).map_err(e)?;
     if addr.is_ipv4() {
@@ -186,8 +202,14 @@ impl Ingest {
         for s in &st.sockets {
             s.set_nonblocking(true)?;
         }
-        let thread = std::thread::Builder::new().name("promcast-ingest".into()).spawn(move || st.run())?;
-        Ok(Ingest { stop, alive, thread: Some(thread) })
+        let thread = std::thread::Builder::new()
+            .name("promcast-ingest".into())
+            .spawn(move || st.run())?;
+        Ok(Ingest {
+            stop,
+            alive,
+            thread: Some(thread),
+        })
     }
 
     /// Whether the thread is still running.
@@ -292,7 +314,9 @@ impl Loop {
     fn handle_batch(&mut self, n: usize) {
         let unix = self.clock.unix_seconds();
         let mono = self.clock.monotonic();
-        self.telemetry.received.fetch_add(n as u64, Ordering::Relaxed);
+        self.telemetry
+            .received
+            .fetch_add(n as u64, Ordering::Relaxed);
         for i in 0..n {
             let (data, truncated, src) = self.batch.get(i);
             let src = src.unwrap_or(SocketAddr::from(([0, 0, 0, 0], 0)));

@@ -51,7 +51,14 @@ td,th{{border:1px solid #ccc;padding:.25em .6em;text-align:left}}td.n{{text-alig
     for d in view.devices.values() {
         let status = d.status.lock().unwrap_or_else(|p| p.into_inner()).clone();
         let status = status
-            .map(|s| format!("{} ({}: {} ago)", html_escape(&s.status), html_escape(&s.name), age(now, s.unix)))
+            .map(|s| {
+                format!(
+                    "{} ({}: {} ago)",
+                    html_escape(&s.status),
+                    html_escape(&s.name),
+                    age(now, s.unix)
+                )
+            })
             .unwrap_or_default();
         let _ = writeln!(
             h,

@@ -65,22 +65,42 @@ pub struct Context<'a> {
 }
 
 const fn gauge<'a>(name: &'a str, help: &'a str) -> Family<'a> {
-    Family { name, help, kind: MetricType::Gauge, unit: None }
+    Family {
+        name,
+        help,
+        kind: MetricType::Gauge,
+        unit: None,
+    }
 }
 
 const fn counter<'a>(name: &'a str, help: &'a str) -> Family<'a> {
-    Family { name, help, kind: MetricType::Counter, unit: None }
+    Family {
+        name,
+        help,
+        kind: MetricType::Counter,
+        unit: None,
+    }
 }
 
 /// Render the whole exposition into `out`.
-pub fn render<W: Write>(out: W, view: &View, cx: &Context<'_>, format: Format) -> Result<W, fmt::Error> {
+pub fn render<W: Write>(
+    out: W,
+    view: &View,
+    cx: &Context<'_>,
+    format: Format,
+) -> Result<W, fmt::Error> {
     let mut e = Encoder::new(out, format);
     for (spec, series) in cx.kinds.iter().zip(&view.kinds) {
         if series.is_empty() {
             continue;
         }
         let unit = spec.unit.as_deref();
-        e.family(&Family { name: &spec.metric, help: &spec.help, kind: MetricType::Gauge, unit })?;
+        e.family(&Family {
+            name: &spec.metric,
+            help: &spec.help,
+            kind: MetricType::Gauge,
+            unit,
+        })?;
         for (labels, s) in series.iter() {
             e.sample_prerendered(labels, Value::F64(s.value.get()))?;
         }
@@ -88,7 +108,10 @@ pub fn render<W: Write>(out: W, view: &View, cx: &Context<'_>, format: Format) -
             name: &spec.last_seen_metric,
             help: &spec.last_seen_help,
             kind: MetricType::Gauge,
-            unit: spec.last_seen_metric.ends_with("_seconds").then_some("seconds"),
+            unit: spec
+                .last_seen_metric
+                .ends_with("_seconds")
+                .then_some("seconds"),
         })?;
         for (labels, s) in series.iter() {
             e.sample_prerendered(labels, Value::F64(s.seen_unix.get()))?;
@@ -106,11 +129,17 @@ pub fn render<W: Write>(out: W, view: &View, cx: &Context<'_>, format: Format) -
         for d in devices.values() {
             e.sample_prerendered(&d.labels, Value::F64(d.seen_unix.get()))?;
         }
-        e.family(&counter("promcast_device_packets", "Packets accepted from the device."))?;
+        e.family(&counter(
+            "promcast_device_packets",
+            "Packets accepted from the device.",
+        ))?;
         for d in devices.values() {
             e.sample_prerendered(&d.labels, Value::U64(d.packets.load(Ordering::Relaxed)))?;
         }
-        e.family(&gauge("promcast_device_series", "Live series of the device."))?;
+        e.family(&gauge(
+            "promcast_device_series",
+            "Live series of the device.",
+        ))?;
         for d in devices.values() {
             e.sample_prerendered(&d.labels, Value::U64(d.series.load(Ordering::Relaxed)))?;
         }
@@ -129,7 +158,10 @@ pub fn render<W: Write>(out: W, view: &View, cx: &Context<'_>, format: Format) -
                 unit: None,
             })?;
             for (d, s) in &statuses {
-                e.sample(&[("device", &d.id), ("name", &s.name), ("status", &s.status)], Value::U64(1))?;
+                e.sample(
+                    &[("device", &d.id), ("name", &s.name), ("status", &s.status)],
+                    Value::U64(1),
+                )?;
             }
             e.family(&Family {
                 unit: Some("seconds"),
@@ -142,19 +174,28 @@ pub fn render<W: Write>(out: W, view: &View, cx: &Context<'_>, format: Format) -
                 e.sample_prerendered(&d.labels, Value::F64(s.unix))?;
             }
         }
-        if devices.values().any(|d| d.sends_seq.load(Ordering::Relaxed)) {
+        if devices
+            .values()
+            .any(|d| d.sends_seq.load(Ordering::Relaxed))
+        {
             e.family(&counter(
                 "promcast_device_sequence_gaps",
                 "Packets missed from the device, judged by gaps in its sequence numbers.",
             ))?;
-            for d in devices.values().filter(|d| d.sends_seq.load(Ordering::Relaxed)) {
+            for d in devices
+                .values()
+                .filter(|d| d.sends_seq.load(Ordering::Relaxed))
+            {
                 e.sample_prerendered(&d.labels, Value::U64(d.seq_gaps.load(Ordering::Relaxed)))?;
             }
             e.family(&counter(
                 "promcast_device_sequence_resets",
                 "Times the device's sequence number went backwards (a restart).",
             ))?;
-            for d in devices.values().filter(|d| d.sends_seq.load(Ordering::Relaxed)) {
+            for d in devices
+                .values()
+                .filter(|d| d.sends_seq.load(Ordering::Relaxed))
+            {
                 e.sample_prerendered(&d.labels, Value::U64(d.seq_resets.load(Ordering::Relaxed)))?;
             }
         }
@@ -162,17 +203,26 @@ pub fn render<W: Write>(out: W, view: &View, cx: &Context<'_>, format: Format) -
     let t = cx.telemetry;
     e.family(&counter("promcast_packets_received", "Datagrams received."))?;
     e.sample(&[], Value::U64(t.received.load(Ordering::Relaxed)))?;
-    e.family(&counter("promcast_packets_rejected", "Datagrams rejected, by reason."))?;
+    e.family(&counter(
+        "promcast_packets_rejected",
+        "Datagrams rejected, by reason.",
+    ))?;
     for (reason, n) in t.rejected() {
         e.sample(&[("reason", reason)], Value::U64(n))?;
     }
     e.family(&gauge("promcast_series_live", "Series currently exposed."))?;
     e.sample(&[], Value::U64(view.series_len() as u64))?;
-    e.family(&counter("promcast_series_expired", "Series removed after the ttl passed without a reading."))?;
+    e.family(&counter(
+        "promcast_series_expired",
+        "Series removed after the ttl passed without a reading.",
+    ))?;
     e.sample(&[], Value::U64(t.series_expired.load(Ordering::Relaxed)))?;
     e.family(&gauge("promcast_devices_live", "Devices currently known."))?;
     e.sample(&[], Value::U64(devices.len() as u64))?;
-    e.family(&counter("promcast_devices_expired", "Devices removed after the ttl passed without a packet."))?;
+    e.family(&counter(
+        "promcast_devices_expired",
+        "Devices removed after the ttl passed without a packet.",
+    ))?;
     e.sample(&[], Value::U64(t.devices_expired.load(Ordering::Relaxed)))?;
     e.family(&Family {
         name: "promcast_build",
@@ -180,10 +230,19 @@ pub fn render<W: Write>(out: W, view: &View, cx: &Context<'_>, format: Format) -
         kind: MetricType::Info,
         unit: None,
     })?;
-    e.sample(&[("revision", cx.build.revision), ("version", cx.build.version)], Value::U64(1))?;
+    e.sample(
+        &[
+            ("revision", cx.build.revision),
+            ("version", cx.build.version),
+        ],
+        Value::U64(1),
+    )?;
     e.family(&Family {
         unit: Some("seconds"),
-        ..gauge("process_start_time_seconds", "Start time of the process since unix epoch in seconds.")
+        ..gauge(
+            "process_start_time_seconds",
+            "Start time of the process since unix epoch in seconds.",
+        )
     })?;
     e.sample(&[], Value::F64(cx.start_unix))?;
     e.finish()

@@ -156,7 +156,13 @@ struct KeyRef<'a> {
 
 impl Hash for SeriesKey {
     fn hash<H: Hasher>(&self, h: &mut H) {
-        KeyRef { kind: self.kind, by_name: self.by_name, device: &self.device, id: &self.id }.hash(h)
+        KeyRef {
+            kind: self.kind,
+            by_name: self.by_name,
+            device: &self.device,
+            id: &self.id,
+        }
+        .hash(h)
     }
 }
 
@@ -171,7 +177,10 @@ impl Hash for KeyRef<'_> {
 
 impl Equivalent<SeriesKey> for KeyRef<'_> {
     fn equivalent(&self, k: &SeriesKey) -> bool {
-        self.kind == k.kind && self.by_name == k.by_name && *self.device == *k.device && *self.id == *k.id
+        self.kind == k.kind
+            && self.by_name == k.by_name
+            && *self.device == *k.device
+            && *self.id == *k.id
     }
 }
 
@@ -217,7 +226,10 @@ pub enum Accepted {
 impl Store {
     /// An empty store publishing to `published`.
     pub fn new(kinds: Vec<KindSpec>, limits: SeriesConfig, published: Published) -> Self {
-        let view = View { kinds: vec![OrdMap::new(); kinds.len()], devices: OrdMap::new() };
+        let view = View {
+            kinds: vec![OrdMap::new(); kinds.len()],
+            devices: OrdMap::new(),
+        };
         published.store(Arc::new(view.clone()));
         Store {
             kinds,
@@ -247,9 +259,9 @@ impl Store {
         let mut dev_buf = [0u8; FIELD_BUF];
         let mut ip_buf = IpText::default();
         let device: &str = match &packet.device {
-            Some(t) if !t.is_empty() => {
-                text_str(t, &mut dev_buf).ok_or(Reject::Decode(promcast_core::DecodeError::TooLong("device")))?
-            }
+            Some(t) if !t.is_empty() => text_str(t, &mut dev_buf).ok_or(Reject::Decode(
+                promcast_core::DecodeError::TooLong("device"),
+            ))?,
             _ => ip_buf.format(src),
         };
         debug_assert!(device.len() <= MAX_DEVICE_LEN.max(45));
@@ -284,7 +296,11 @@ impl Store {
                 let status = text_str(&s.status, &mut status_buf).unwrap_or("");
                 let dev = self.device_entry(device, unix, mono)?;
                 let mut st = dev.shared.status.lock().unwrap_or_else(|p| p.into_inner());
-                *st = Some(DeviceStatus { name: name.into(), status: status.into(), unix });
+                *st = Some(DeviceStatus {
+                    name: name.into(),
+                    status: status.into(),
+                    unix,
+                });
                 drop(st);
                 self.seen(device, packet.seq, unix, mono);
                 Ok(Accepted::Status)
@@ -293,7 +309,12 @@ impl Store {
         }
     }
 
-    fn device_entry(&mut self, id: &str, unix: f64, mono: Duration) -> Result<&mut DeviceEntry, Reject> {
+    fn device_entry(
+        &mut self,
+        id: &str,
+        unix: f64,
+        mono: Duration,
+    ) -> Result<&mut DeviceEntry, Reject> {
         if !self.devices.contains_key(id) {
             if self.devices.len() >= self.limits.max_devices {
                 return Err(Reject::DeviceLimit);
@@ -316,17 +337,27 @@ impl Store {
                 status: Mutex::new(None),
             });
             self.view.devices.insert(id.clone(), shared.clone());
-            self.devices.insert(id, DeviceEntry { shared, last_seq: None, series: 0 });
+            self.devices.insert(
+                id,
+                DeviceEntry {
+                    shared,
+                    last_seq: None,
+                    series: 0,
+                },
+            );
             self.dirty = true;
         }
         Ok(self.devices.get_mut(id).expect("inserted above"))
     }
 
     fn seen(&mut self, id: &str, seq: Option<u32>, unix: f64, mono: Duration) {
-        let Some(d) = self.devices.get_mut(id) else { return };
+        let Some(d) = self.devices.get_mut(id) else {
+            return;
+        };
         let sh = &d.shared;
         sh.seen_unix.set(unix);
-        sh.seen_mono_ns.store(mono.as_nanos() as u64, Ordering::Relaxed);
+        sh.seen_mono_ns
+            .store(mono.as_nanos() as u64, Ordering::Relaxed);
         sh.packets.fetch_add(1, Ordering::Relaxed);
         if let Some(s) = seq {
             sh.sends_seq.store(true, Ordering::Relaxed);
@@ -369,18 +400,29 @@ impl Store {
                 id_owned.as_str()
             }
         };
-        let key = KeyRef { kind, by_name, device: &dev.id, id };
+        let key = KeyRef {
+            kind,
+            by_name,
+            device: &dev.id,
+            id,
+        };
         if let Some(s) = self.index.get(&key) {
             if &*s.name == name && s.unit.as_deref() == unit {
                 s.value.set(value);
                 s.seen_unix.set(unix);
-                s.seen_mono_ns.store(mono.as_nanos() as u64, Ordering::Relaxed);
+                s.seen_mono_ns
+                    .store(mono.as_nanos() as u64, Ordering::Relaxed);
                 return Ok(());
             }
             // Renamed (or re-united) sensor: replace the series so its labels follow.
             let old_labels = s.labels.clone();
             self.view.kinds[kind as usize].remove(&old_labels);
-            let owned = SeriesKey { kind, by_name, device: dev.id.clone(), id: id.into() };
+            let owned = SeriesKey {
+                kind,
+                by_name,
+                device: dev.id.clone(),
+                id: id.into(),
+            };
             let new = self.make_series(kind, dev, name, sensor, unit, value, unix, mono);
             self.view.kinds[kind as usize].insert(new.labels.clone(), new.clone());
             self.index.insert(owned, new);
@@ -398,7 +440,15 @@ impl Store {
         dev.series.fetch_add(1, Ordering::Relaxed);
         let new = self.make_series(kind, dev, name, sensor, unit, value, unix, mono);
         self.view.kinds[kind as usize].insert(new.labels.clone(), new.clone());
-        self.index.insert(SeriesKey { kind, by_name, device: dev.id.clone(), id: id.into() }, new);
+        self.index.insert(
+            SeriesKey {
+                kind,
+                by_name,
+                device: dev.id.clone(),
+                id: id.into(),
+            },
+            new,
+        );
         self.dirty = true;
         Ok(())
     }
@@ -503,7 +553,10 @@ impl IpText {
         use std::fmt::Write;
         self.buf.len = 0;
         let ip = match ip {
-            IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(IpAddr::V6(v6)),
+            IpAddr::V6(v6) => v6
+                .to_ipv4_mapped()
+                .map(IpAddr::V4)
+                .unwrap_or(IpAddr::V6(v6)),
             v4 => v4,
         };
         let _ = write!(self.buf, "{ip}");
@@ -519,7 +572,10 @@ struct StackStr<const N: usize> {
 
 impl<const N: usize> Default for StackStr<N> {
     fn default() -> Self {
-        StackStr { buf: [0; N], len: 0 }
+        StackStr {
+            buf: [0; N],
+            len: 0,
+        }
     }
 }
 

@@ -29,7 +29,13 @@ impl RecvBatch {
             bufs: vec![0; max_len * BATCH],
             // SAFETY: all-zero is a valid value of these plain C structs.
             addrs: vec![unsafe { zeroed() }; BATCH],
-            iovs: vec![libc::iovec { iov_base: std::ptr::null_mut(), iov_len: 0 }; BATCH],
+            iovs: vec![
+                libc::iovec {
+                    iov_base: std::ptr::null_mut(),
+                    iov_len: 0
+                };
+                BATCH
+            ],
             hdrs: vec![unsafe { zeroed() }; BATCH],
         }
     }
@@ -88,7 +94,10 @@ fn sockaddr_to_std(sa: &libc::sockaddr_storage) -> Option<SocketAddr> {
             // SAFETY: ss_family says this storage holds a sockaddr_in, which it is large enough for.
             let a = unsafe { &*(sa as *const libc::sockaddr_storage).cast::<libc::sockaddr_in>() };
             let ip = Ipv4Addr::from(u32::from_be(a.sin_addr.s_addr));
-            Some(SocketAddr::V4(SocketAddrV4::new(ip, u16::from_be(a.sin_port))))
+            Some(SocketAddr::V4(SocketAddrV4::new(
+                ip,
+                u16::from_be(a.sin_port),
+            )))
         }
         libc::AF_INET6 => {
             // SAFETY: as above, for sockaddr_in6.
@@ -106,10 +115,18 @@ fn sockaddr_to_std(sa: &libc::sockaddr_storage) -> Option<SocketAddr> {
 }
 
 /// Wait until one of `fds` is readable or `timeout` passes. Returns which are readable.
-pub fn poll_readable(fds: &[BorrowedFd<'_>], timeout: std::time::Duration, ready: &mut Vec<bool>) -> io::Result<()> {
+pub fn poll_readable(
+    fds: &[BorrowedFd<'_>],
+    timeout: std::time::Duration,
+    ready: &mut Vec<bool>,
+) -> io::Result<()> {
     let mut pfds: Vec<libc::pollfd> = fds
         .iter()
-        .map(|fd| libc::pollfd { fd: fd.as_raw_fd(), events: libc::POLLIN, revents: 0 })
+        .map(|fd| libc::pollfd {
+            fd: fd.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        })
         .collect();
     let ms = timeout.as_millis().min(i32::MAX as u128) as libc::c_int;
     // SAFETY: `pfds` is a valid array of `pfds.len()` pollfd structs for the whole call.
@@ -123,6 +140,9 @@ pub fn poll_readable(fds: &[BorrowedFd<'_>], timeout: std::time::Duration, ready
         }
         return Err(e);
     }
-    ready.extend(pfds.iter().map(|p| p.revents & (libc::POLLIN | libc::POLLERR) != 0));
+    ready.extend(
+        pfds.iter()
+            .map(|p| p.revents & (libc::POLLIN | libc::POLLERR) != 0),
+    );
     Ok(())
 }

@@ -28,7 +28,12 @@ pub fn reasons() -> impl Iterator<Item = &'static str> {
     ["truncated"]
         .into_iter()
         .chain(DecodeError::REASONS.iter().copied())
-        .chain(["unknown_kind", "series_limit", "device_series_limit", "device_limit"])
+        .chain([
+            "unknown_kind",
+            "series_limit",
+            "device_series_limit",
+            "device_limit",
+        ])
 }
 
 impl Reject {
@@ -80,7 +85,9 @@ impl Telemetry {
     }
     /// Rejections by reason, every reason listed.
     pub fn rejected(&self) -> impl Iterator<Item = (&'static str, u64)> + '_ {
-        self.rejected.iter().map(|(r, c)| (*r, c.load(Ordering::Relaxed)))
+        self.rejected
+            .iter()
+            .map(|(r, c)| (*r, c.load(Ordering::Relaxed)))
     }
     /// Total rejections.
     pub fn rejected_total(&self) -> u64 {
@@ -103,7 +110,11 @@ pub struct Events {
 
 impl Default for Events {
     fn default() -> Self {
-        Events { window_start: Duration::ZERO, logged: 0, suppressed: 0 }
+        Events {
+            window_start: Duration::ZERO,
+            logged: 0,
+            suppressed: 0,
+        }
     }
 }
 
@@ -122,7 +133,12 @@ impl Events {
     }
 
     /// A device sent a status packet.
-    pub fn status(&self, device: &str, name: &dyn std::fmt::Display, status: &dyn std::fmt::Display) {
+    pub fn status(
+        &self,
+        device: &str,
+        name: &dyn std::fmt::Display,
+        status: &dyn std::fmt::Display,
+    ) {
         tracing::info!(device, %name, %status, "device status");
     }
 
@@ -132,14 +148,21 @@ impl Events {
         t.series_expired.fetch_add(series, Ordering::Relaxed);
         t.devices_expired.fetch_add(devices, Ordering::Relaxed);
         if series > 0 || devices > 0 {
-            tracing::info!(series, devices, "expired entries not heard from within the ttl");
+            tracing::info!(
+                series,
+                devices,
+                "expired entries not heard from within the ttl"
+            );
         }
     }
 
     fn allow(&mut self, now: Duration) -> bool {
         if now.saturating_sub(self.window_start) >= LOG_WINDOW {
             if self.suppressed > 0 {
-                tracing::warn!(suppressed = self.suppressed, "further rejections were not logged");
+                tracing::warn!(
+                    suppressed = self.suppressed,
+                    "further rejections were not logged"
+                );
             }
             self.window_start = now;
             self.logged = 0;

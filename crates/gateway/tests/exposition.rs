@@ -7,7 +7,8 @@ use std::io::Read;
 use common::{Harness, PROMETHEUS_ACCEPT, seed_packet};
 use promcast_gateway::render::BuildInfo;
 
-const OLD_SEED: &[u8] = br#"{"name": "Loft", "sensor": "28-000005e2aaaa", "temperature": 9.5, "offset": 0.0}"#;
+const OLD_SEED: &[u8] =
+    br#"{"name": "Loft", "sensor": "28-000005e2aaaa", "temperature": 9.5, "offset": 0.0}"#;
 const STATUS: &[u8] = br#"{"type": "status", "name": "pico-loft", "status": "API 200 OK"}"#;
 const NAMED: &[u8] = br#"{"type": "temperature", "name": "Loft", "sensor": "28-0000000000b1", "temperature": -1.25, "offset": 0.5, "device": "pico-b", "seq": 7}"#;
 
@@ -108,12 +109,18 @@ async fn seed_packets_render_exactly_in_text_format() {
 async fn curl_style_accept_gets_text_and_prometheus_accept_gets_openmetrics() {
     let h = seeded().await;
     let r = h.get("/metrics", &[("Accept", "*/*")]).await;
-    assert_eq!(r.header("content-type"), Some("text/plain; version=0.0.4; charset=utf-8"));
+    assert_eq!(
+        r.header("content-type"),
+        Some("text/plain; version=0.0.4; charset=utf-8")
+    );
     assert_eq!(r.text(), expected_text());
 
     let r = h.get("/metrics", &[("Accept", PROMETHEUS_ACCEPT)]).await;
     assert_eq!(r.status, 200);
-    assert_eq!(r.header("content-type"), Some("application/openmetrics-text; version=1.0.0; charset=utf-8"));
+    assert_eq!(
+        r.header("content-type"),
+        Some("application/openmetrics-text; version=1.0.0; charset=utf-8")
+    );
     let om = r.text().to_owned();
     assert_eq!(om, expected_openmetrics(), "OpenMetrics body");
     h.gw.stop().await.expect("stops");
@@ -132,15 +139,23 @@ fn expected_openmetrics() -> String {
         } else if let Some(rest) = line.strip_prefix("# TYPE ") {
             let (name, ty) = rest.split_once(' ').expect("TYPE line");
             let (family, ty) = match ty {
-                "counter" => (name.strip_suffix("_total").expect("counter name"), "counter"),
-                "gauge" if name.ends_with("_info") => (name.strip_suffix("_info").expect("info"), "info"),
+                "counter" => (
+                    name.strip_suffix("_total").expect("counter name"),
+                    "counter",
+                ),
+                "gauge" if name.ends_with("_info") => {
+                    (name.strip_suffix("_info").expect("info"), "info")
+                }
                 other => (name, other),
             };
             out.push_str(&format!("# TYPE {family} {ty}\n"));
             if family.ends_with("_seconds") {
                 out.push_str(&format!("# UNIT {family} seconds\n"));
             }
-            out.push_str(&format!("# HELP {family} {}\n", help.take().expect("HELP before TYPE")));
+            out.push_str(&format!(
+                "# HELP {family} {}\n",
+                help.take().expect("HELP before TYPE")
+            ));
         } else {
             out.push_str(line);
             out.push('\n');
@@ -156,10 +171,14 @@ async fn gzip_is_served_when_asked_and_decodes_to_the_same_body() {
     let r = h.get("/metrics", &[("Accept-Encoding", "gzip")]).await;
     assert_eq!(r.header("content-encoding"), Some("gzip"));
     let mut plain = String::new();
-    flate2::read::GzDecoder::new(&r.body[..]).read_to_string(&mut plain).expect("valid gzip");
+    flate2::read::GzDecoder::new(&r.body[..])
+        .read_to_string(&mut plain)
+        .expect("valid gzip");
     assert_eq!(plain, expected_text());
 
-    let r = h.get("/metrics", &[("Accept-Encoding", "gzip;q=0, identity")]).await;
+    let r = h
+        .get("/metrics", &[("Accept-Encoding", "gzip;q=0, identity")])
+        .await;
     assert_eq!(r.header("content-encoding"), None);
     assert_eq!(r.text(), expected_text());
     h.gw.stop().await.expect("stops");
@@ -185,17 +204,30 @@ async fn every_variant_passes_promtool() {
     );
     testkit::promtool::check_metrics(&text).expect("text format passes promtool");
 
-    let om = h.get("/metrics", &[("Accept", PROMETHEUS_ACCEPT)]).await.text().to_owned();
+    let om = h
+        .get("/metrics", &[("Accept", PROMETHEUS_ACCEPT)])
+        .await
+        .text()
+        .to_owned();
     testkit::promtool::check_openmetrics(&om).expect("OpenMetrics passes");
 
     let gz = h.get("/metrics", &[("Accept-Encoding", "gzip")]).await;
     let mut plain = String::new();
-    flate2::read::GzDecoder::new(&gz.body[..]).read_to_string(&mut plain).expect("gzip");
+    flate2::read::GzDecoder::new(&gz.body[..])
+        .read_to_string(&mut plain)
+        .expect("gzip");
     testkit::promtool::check_metrics(&plain).expect("gzip body passes promtool");
 
-    let omgz = h.get("/metrics", &[("Accept", PROMETHEUS_ACCEPT), ("Accept-Encoding", "gzip")]).await;
+    let omgz = h
+        .get(
+            "/metrics",
+            &[("Accept", PROMETHEUS_ACCEPT), ("Accept-Encoding", "gzip")],
+        )
+        .await;
     let mut plain = String::new();
-    flate2::read::GzDecoder::new(&omgz.body[..]).read_to_string(&mut plain).expect("gzip");
+    flate2::read::GzDecoder::new(&omgz.body[..])
+        .read_to_string(&mut plain)
+        .expect("gzip");
     assert_eq!(plain, om);
     h.gw.stop().await.expect("stops");
 }
@@ -206,7 +238,11 @@ async fn empty_gateway_passes_promtool() {
     let text = h.scrape().await;
     assert_eq!(common::data_lines(&text), "");
     testkit::promtool::check_metrics(&text).expect("empty body passes promtool");
-    let om = h.get("/metrics", &[("Accept", PROMETHEUS_ACCEPT)]).await.text().to_owned();
+    let om = h
+        .get("/metrics", &[("Accept", PROMETHEUS_ACCEPT)])
+        .await
+        .text()
+        .to_owned();
     testkit::promtool::check_openmetrics(&om).expect("OpenMetrics passes");
     h.gw.stop().await.expect("stops");
 }

@@ -7,8 +7,12 @@ use common::{Harness, config, seed_packet};
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn landing_page_lists_devices_and_sensors_with_value_and_age() {
     let mut h = Harness::start().await;
-    h.send(&seed_packet("ColdWaterTank", "28-000005e2fdc3", "4.3125")).await;
-    h.send(br#"{"type": "status", "name": "pico-<loft>", "status": "API 200 OK", "device": "pico-b"}"#).await;
+    h.send(&seed_packet("ColdWaterTank", "28-000005e2fdc3", "4.3125"))
+        .await;
+    h.send(
+        br#"{"type": "status", "name": "pico-<loft>", "status": "API 200 OK", "device": "pico-b"}"#,
+    )
+    .await;
     h.clock.advance(std::time::Duration::from_millis(2500));
     let r = h.get("/", &[]).await;
     assert_eq!(r.status, 200);
@@ -41,7 +45,10 @@ async fn health_readiness_and_unknown_paths() {
     let r = h.get("/-/ready", &[]).await;
     assert_eq!((r.status, r.text()), (200, "Ready.\n"));
     let r = h.get("/nope", &[]).await;
-    assert_eq!((r.status, r.text()), (404, "Not found. Try / or the metrics path.\n"));
+    assert_eq!(
+        (r.status, r.text()),
+        (404, "Not found. Try / or the metrics path.\n")
+    );
     h.gw.stop().await.expect("stops");
 }
 

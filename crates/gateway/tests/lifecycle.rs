@@ -29,7 +29,10 @@ temperature{device=\"127.0.0.1\",friendly_name=\"Tank\",sensor_id=\"28-b\",senso
 temperature_last_seen_timestamp{device=\"127.0.0.1\",friendly_name=\"Tank\",sensor_id=\"28-b\",sensor_name=\"Tank\"} 1763750030.25
 "
     );
-    assert_eq!(sample(&body, "promcast_series_expired_total"), Some("1".into()));
+    assert_eq!(
+        sample(&body, "promcast_series_expired_total"),
+        Some("1".into())
+    );
     assert_eq!(sample(&body, "promcast_series_live"), Some("1".into()));
     assert_eq!(sample(&body, "promcast_devices_live"), Some("1".into()));
 
@@ -37,8 +40,14 @@ temperature_last_seen_timestamp{device=\"127.0.0.1\",friendly_name=\"Tank\",sens
     h.gw.wait_for_sweeps(3).await;
     let body = h.scrape().await;
     assert_eq!(common::data_lines(&body), "");
-    assert_eq!(sample(&body, "promcast_series_expired_total"), Some("2".into()));
-    assert_eq!(sample(&body, "promcast_devices_expired_total"), Some("1".into()));
+    assert_eq!(
+        sample(&body, "promcast_series_expired_total"),
+        Some("2".into())
+    );
+    assert_eq!(
+        sample(&body, "promcast_devices_expired_total"),
+        Some("1".into())
+    );
     assert_eq!(sample(&body, "promcast_devices_live"), Some("0".into()));
     h.gw.stop().await.expect("stops");
 }
@@ -56,9 +65,15 @@ async fn stepping_the_wall_clock_back_does_not_expire_anything() {
     h.gw.wait_for_sweeps(1).await;
     h.send(&seed_packet("Loft", "28-a", "9.5")).await;
     let body = h.scrape().await;
-    assert_eq!(sample(&body, "promcast_series_expired_total"), Some("0".into()));
     assert_eq!(
-        sample(&body, r#"temperature_last_seen_timestamp{device="127.0.0.1",friendly_name="Loft",sensor_id="28-a",sensor_name="Loft"}"#),
+        sample(&body, "promcast_series_expired_total"),
+        Some("0".into())
+    );
+    assert_eq!(
+        sample(
+            &body,
+            r#"temperature_last_seen_timestamp{device="127.0.0.1",friendly_name="Loft",sensor_id="28-a",sensor_name="Loft"}"#
+        ),
         Some("1763663610.25".into())
     );
     h.gw.stop().await.expect("stops");
@@ -75,9 +90,24 @@ async fn sequence_gaps_and_restarts_are_counted_per_device() {
         h.send(&p(s)).await;
     }
     let body = h.scrape().await;
-    assert_eq!(sample(&body, r#"promcast_device_sequence_gaps_total{device="pico-b"}"#), Some("5".into()));
-    assert_eq!(sample(&body, r#"promcast_device_sequence_resets_total{device="pico-b"}"#), Some("1".into()));
-    assert_eq!(sample(&body, r#"promcast_device_packets_total{device="pico-b"}"#), Some("7".into()));
+    assert_eq!(
+        sample(
+            &body,
+            r#"promcast_device_sequence_gaps_total{device="pico-b"}"#
+        ),
+        Some("5".into())
+    );
+    assert_eq!(
+        sample(
+            &body,
+            r#"promcast_device_sequence_resets_total{device="pico-b"}"#
+        ),
+        Some("1".into())
+    );
+    assert_eq!(
+        sample(&body, r#"promcast_device_packets_total{device="pico-b"}"#),
+        Some("7".into())
+    );
     h.gw.stop().await.expect("stops");
 }
 

@@ -17,24 +17,32 @@ async fn gateway(groups: &[IpAddr]) -> Gateway {
     let mut cfg = Config::default();
     cfg.udp.groups = groups.to_vec();
     let udp = promcast_gateway::ingest::bind(&cfg.udp).expect("bind and join");
-    let http = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await.expect("http");
-    Gateway::start(&cfg, udp, http, Arc::new(ManualClock::new(common::T0_MS))).await.expect("start")
+    let http = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .await
+        .expect("http");
+    Gateway::start(&cfg, udp, http, Arc::new(ManualClock::new(common::T0_MS)))
+        .await
+        .expect("start")
 }
 
 /// A sender as the Pico is: multicast TTL 1, out of `lo`.
 fn sender_v4() -> UdpSocket {
     let s = Socket::new(Domain::IPV4, Type::DGRAM, Some(Protocol::UDP)).expect("socket");
     s.set_multicast_ttl_v4(1).expect("ttl");
-    s.set_multicast_if_v4(&Ipv4Addr::LOCALHOST).expect("multicast if");
-    s.bind(&SocketAddr::from((Ipv4Addr::LOCALHOST, 0)).into()).expect("bind");
+    s.set_multicast_if_v4(&Ipv4Addr::LOCALHOST)
+        .expect("multicast if");
+    s.bind(&SocketAddr::from((Ipv4Addr::LOCALHOST, 0)).into())
+        .expect("bind");
     s.into()
 }
 
 async fn data(gw: &Gateway) -> String {
     let addr = gw.http_addr;
-    let body = tokio::task::spawn_blocking(move || testkit::http::get(addr, "/metrics", &[]).expect("GET"))
-        .await
-        .expect("join");
+    let body = tokio::task::spawn_blocking(move || {
+        testkit::http::get(addr, "/metrics", &[]).expect("GET")
+    })
+    .await
+    .expect("join");
     common::data_lines(body.text())
 }
 
@@ -51,22 +59,55 @@ async fn two_groups_on_one_port_receive_only_their_own_packets() {
     let ga: SocketAddr = "239.0.0.1:9999".parse().expect("addr");
     let gb: SocketAddr = "239.0.0.2:9999".parse().expect("addr");
     for i in 0..3 {
-        s.send_to(&seed_packet(&format!("A{i}"), &format!("28-a{i}"), "1.0"), ga).expect("send a");
+        s.send_to(
+            &seed_packet(&format!("A{i}"), &format!("28-a{i}"), "1.0"),
+            ga,
+        )
+        .expect("send a");
     }
     for i in 0..2 {
-        s.send_to(&seed_packet(&format!("B{i}"), &format!("28-b{i}"), "2.0"), gb).expect("send b");
+        s.send_to(
+            &seed_packet(&format!("B{i}"), &format!("28-b{i}"), "2.0"),
+            gb,
+        )
+        .expect("send b");
     }
     // Every datagram before the last one is queued ahead of it, so once each gateway has
     // handled its count, any cross-talk would already have been counted too.
     a.wait_for_datagrams(3).await;
     b.wait_for_datagrams(2).await;
-    assert_eq!(a.state.telemetry.received.load(std::sync::atomic::Ordering::Relaxed), 3);
-    assert_eq!(b.state.telemetry.received.load(std::sync::atomic::Ordering::Relaxed), 2);
+    assert_eq!(
+        a.state
+            .telemetry
+            .received
+            .load(std::sync::atomic::Ordering::Relaxed),
+        3
+    );
+    assert_eq!(
+        b.state
+            .telemetry
+            .received
+            .load(std::sync::atomic::Ordering::Relaxed),
+        2
+    );
     let da = data(&a).await;
-    assert_eq!(da.lines().filter(|l| l.starts_with("temperature{")).count(), 3, "{da}");
-    assert!(da.lines().filter(|l| l.starts_with("temperature{")).all(|l| l.contains("sensor_name=\"A")), "{da}");
+    assert_eq!(
+        da.lines().filter(|l| l.starts_with("temperature{")).count(),
+        3,
+        "{da}"
+    );
+    assert!(
+        da.lines()
+            .filter(|l| l.starts_with("temperature{"))
+            .all(|l| l.contains("sensor_name=\"A")),
+        "{da}"
+    );
     let db = data(&b).await;
-    assert_eq!(db.lines().filter(|l| l.starts_with("temperature{")).count(), 2, "{db}");
+    assert_eq!(
+        db.lines().filter(|l| l.starts_with("temperature{")).count(),
+        2,
+        "{db}"
+    );
     a.stop().await.expect("stop");
     b.stop().await.expect("stop");
 }
@@ -122,8 +163,15 @@ fn prometheus_scrapes_values_sent_over_multicast_to_the_default_binary() {
     }
     let addr: SocketAddr = format!("127.0.0.1:{http}").parse().expect("addr");
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    while testkit::http::get(addr, "/-/ready", &[]).map(|r| r.status) .ok() != Some(200) {
-        assert!(std::time::Instant::now() < deadline, "promcast did not become ready");
+    while testkit::http::get(addr, "/-/ready", &[])
+        .map(|r| r.status)
+        .ok()
+        != Some(200)
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "promcast did not become ready"
+        );
         if let Ok(Some(st)) = child.try_wait() {
             panic!("promcast exited early: {st}");
         }
@@ -136,15 +184,25 @@ fn prometheus_scrapes_values_sent_over_multicast_to_the_default_binary() {
         ))
         .scrape_interval(Duration::from_millis(500)),
     );
-    let before = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_secs_f64();
+    let before = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs_f64();
     let s = sender_v4();
     let group: SocketAddr = "239.0.0.1:9999".parse().expect("group");
     s.send_to(&tank("4.3125"), group).expect("send");
-    s.send_to(br#"{"type": "status", "name": "pico-loft", "status": "API 200 OK"}"#, group).expect("send");
+    s.send_to(
+        br#"{"type": "status", "name": "pico-loft", "status": "API 200 OK"}"#,
+        group,
+    )
+    .expect("send");
     s.send_to(b"{not json", group).expect("send");
     s.send_to(br#"{"type": "temperature", "name": "Loft", "sensor": "28-b", "temperature": -2.5, "device": "pico-b", "seq": 3}"#, group)
         .expect("send");
-    let after = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_secs_f64();
+    let after = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs_f64();
 
     let temps = prom.wait_for("temperature", |r| r.len() == 2, Duration::from_secs(30));
     let mut got: Vec<(String, String, String, String, f64)> = temps
@@ -163,12 +221,28 @@ fn prometheus_scrapes_values_sent_over_multicast_to_the_default_binary() {
     assert_eq!(
         got,
         vec![
-            ("127.0.0.1".into(), "Cold Water Tank".into(), "28-000005e2fdc3".into(), "ColdWaterTank".into(), 4.3125),
-            ("pico-b".into(), "Loft".into(), "28-b".into(), "Loft".into(), -2.5),
+            (
+                "127.0.0.1".into(),
+                "Cold Water Tank".into(),
+                "28-000005e2fdc3".into(),
+                "ColdWaterTank".into(),
+                4.3125
+            ),
+            (
+                "pico-b".into(),
+                "Loft".into(),
+                "28-b".into(),
+                "Loft".into(),
+                -2.5
+            ),
         ]
     );
     for s in prom.query("temperature_last_seen_timestamp") {
-        assert!(s.value >= before - 0.001 && s.value <= after + 0.001, "last seen {} in [{before}, {after}]", s.value);
+        assert!(
+            s.value >= before - 0.001 && s.value <= after + 0.001,
+            "last seen {} in [{before}, {after}]",
+            s.value
+        );
     }
     let rejected = prom.wait_for(
         r#"promcast_packets_rejected_total{reason="malformed_json"}"#,
@@ -178,8 +252,17 @@ fn prometheus_scrapes_values_sent_over_multicast_to_the_default_binary() {
     assert_eq!(rejected[0].labels["job"], "promcast");
     let status = prom.query("promcast_device_status_info");
     assert_eq!(status.len(), 1);
-    assert_eq!((status[0].labels["name"].as_str(), status[0].labels["status"].as_str()), ("pico-loft", "API 200 OK"));
+    assert_eq!(
+        (
+            status[0].labels["name"].as_str(),
+            status[0].labels["status"].as_str()
+        ),
+        ("pico-loft", "API 200 OK")
+    );
     let targets = prom.targets();
     assert_eq!(targets.len(), 1);
-    assert_eq!((targets[0].health.as_str(), targets[0].last_error.as_str()), ("up", ""));
+    assert_eq!(
+        (targets[0].health.as_str(), targets[0].last_error.as_str()),
+        ("up", "")
+    );
 }

@@ -39,11 +39,20 @@ impl Harness {
     pub async fn with_config(mut cfg: Config) -> Harness {
         let udp = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind udp");
         cfg.udp.port = udp.local_addr().expect("udp addr").port();
-        let http = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await.expect("bind http");
+        let http = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+            .await
+            .expect("bind http");
         let clock = Arc::new(ManualClock::new(T0_MS));
-        let gw = Gateway::start(&cfg, vec![udp], http, clock.clone()).await.expect("gateway starts");
+        let gw = Gateway::start(&cfg, vec![udp], http, clock.clone())
+            .await
+            .expect("gateway starts");
         let sender = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind sender");
-        Harness { gw, clock, sender, sent: 0 }
+        Harness {
+            gw,
+            clock,
+            sender,
+            sent: 0,
+        }
     }
 
     pub fn udp_addr(&self) -> SocketAddr {
@@ -66,10 +75,15 @@ impl Harness {
     pub async fn get(&self, path: &str, headers: &[(&str, &str)]) -> Response {
         let addr = self.gw.http_addr;
         let path = path.to_owned();
-        let headers: Vec<(String, String)> =
-            headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let headers: Vec<(String, String)> = headers
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         tokio::task::spawn_blocking(move || {
-            let h: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            let h: Vec<(&str, &str)> = headers
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
             testkit::http::get(addr, &path, &h).expect("HTTP GET")
         })
         .await
@@ -80,7 +94,10 @@ impl Harness {
     pub async fn scrape(&self) -> String {
         let r = self.get("/metrics", &[]).await;
         assert_eq!(r.status, 200);
-        assert_eq!(r.header("content-type"), Some("text/plain; version=0.0.4; charset=utf-8"));
+        assert_eq!(
+            r.header("content-type"),
+            Some("text/plain; version=0.0.4; charset=utf-8")
+        );
         r.text().to_owned()
     }
 
@@ -94,7 +111,10 @@ impl Harness {
 pub fn data_lines(body: &str) -> String {
     body.lines()
         .filter(|l| {
-            let name = l.strip_prefix("# HELP ").or_else(|| l.strip_prefix("# TYPE ")).unwrap_or(l);
+            let name = l
+                .strip_prefix("# HELP ")
+                .or_else(|| l.strip_prefix("# TYPE "))
+                .unwrap_or(l);
             !name.starts_with("promcast_") && !name.starts_with("process_")
         })
         .map(|l| format!("{l}\n"))
@@ -103,16 +123,22 @@ pub fn data_lines(body: &str) -> String {
 
 /// The value of one sample line `name{labels} value` or `name value`, by exact series text.
 pub fn sample(body: &str, series: &str) -> Option<String> {
-    body.lines()
-        .find_map(|l| l.strip_prefix(series).and_then(|rest| rest.strip_prefix(' ')).map(str::to_owned))
+    body.lines().find_map(|l| {
+        l.strip_prefix(series)
+            .and_then(|rest| rest.strip_prefix(' '))
+            .map(str::to_owned)
+    })
 }
 
 /// `promcast_packets_rejected_total{reason="..."}` value.
 pub fn rejected(body: &str, reason: &str) -> u64 {
-    sample(body, &format!("promcast_packets_rejected_total{{reason=\"{reason}\"}}"))
-        .unwrap_or_else(|| panic!("no rejection counter for {reason}"))
-        .parse()
-        .expect("integer")
+    sample(
+        body,
+        &format!("promcast_packets_rejected_total{{reason=\"{reason}\"}}"),
+    )
+    .unwrap_or_else(|| panic!("no rejection counter for {reason}"))
+    .parse()
+    .expect("integer")
 }
 
 /// A seed Pico packet, byte for byte as MicroPython's json.dumps writes it.
