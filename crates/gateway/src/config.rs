@@ -366,13 +366,13 @@ impl Config {
                 );
             }
         }
-        if let Some(iface) = &udp.interface {
-            if iface.is_empty() || iface.len() > 15 && iface.parse::<IpAddr>().is_err() {
-                err(
-                    "udp.interface",
-                    format!("{iface:?} is neither an interface name nor an address"),
-                );
-            }
+        if let Some(iface) = &udp.interface
+            && (iface.is_empty() || iface.len() > 15 && iface.parse::<IpAddr>().is_err())
+        {
+            err(
+                "udp.interface",
+                format!("{iface:?} is neither an interface name nor an address"),
+            );
         }
         let s = &self.series;
         if s.ttl.is_zero() {

@@ -130,7 +130,7 @@ pub fn simulate(
     let mut buf = [0u8; 512];
     let mut polls = 0u64;
     while !stop.load(Ordering::Acquire) {
-        if polls % 15 == 0 {
+        if polls.is_multiple_of(15) {
             for dev in ["pico-loft", "pico-airing"] {
                 let seq = seqs.entry(dev).or_insert(0);
                 if let Some(n) = status_packet(dev, *seq, &mut buf) {
@@ -147,10 +147,10 @@ pub fn simulate(
                 *s += 1;
                 cur
             });
-            if let Some(n) = reading_packet(p, seq, &mut buf) {
-                if let Err(e) = sock.send_to(&buf[..n], target) {
-                    tracing::warn!(error = %e, "simulated probe could not send");
-                }
+            if let Some(n) = reading_packet(p, seq, &mut buf)
+                && let Err(e) = sock.send_to(&buf[..n], target)
+            {
+                tracing::warn!(error = %e, "simulated probe could not send");
             }
         }
         polls += 1;
