@@ -79,9 +79,7 @@ pub fn bind(cfg: &UdpConfig) -> Result<Vec<UdpSocket>, BindError> {
                 })?;
         }
     }
-    let v6_sock = if cfg.bind_address.is_ipv6() {
-        None
-    } else if v6_groups.is_empty() {
+    let v6_sock = if cfg.bind_address.is_ipv6() || v6_groups.is_empty() {
         None
     } else {
         Some(new_socket(
