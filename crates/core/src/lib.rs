@@ -4,6 +4,11 @@
 //! * [`text`]: [`Text`], a string as it sits inside a JSON packet (escaped or plain).
 //! * [`names`]: the seed exporter's friendly-name and sensor-name rules.
 //! * [`expo`]: the Prometheus text 0.0.4 / OpenMetrics 1.0 exposition writer.
+//! * [`pin`]: contact-input tracking (edges, debounce, durations, counters).
+//! * [`device`]: a device's own exposition (`gpio_pin_*`, process and device facts).
+//! * [`http`]: a sans-IO HTTP/1.x request parser and response writer for devices.
+//! * [`probe`], [`sender`]: DS18B20 probes and the temperature sender's poll logic.
+//! * [`time`]: the monotonic [`time::Instant`] callers pass in.
 //!
 //! Nothing here reads a clock, opens a socket or allocates: time and buffers are passed in.
 #![no_std]
@@ -12,11 +17,17 @@
 #[cfg(test)]
 extern crate std;
 
+pub mod device;
 pub mod expo;
+pub mod http;
 mod json;
 pub mod names;
 pub mod packet;
+pub mod pin;
+pub mod probe;
+pub mod sender;
 pub mod text;
+pub mod time;
 
 pub use packet::{Body, DecodeError, EncodeError, Packet, Reading, Status, decode, encode};
 pub use text::Text;
