@@ -266,3 +266,39 @@ fn prometheus_scrapes_values_sent_over_multicast_to_the_default_binary() {
         ("up", "")
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn groups_are_joined_on_the_configured_interface_and_a_missing_one_is_a_clear_error() {
+    testkit::in_netns!();
+    let mut cfg = Config::default();
+    cfg.udp.interface = Some("lo".into());
+    let udp = promcast_gateway::ingest::bind(&cfg.udp).expect("join on lo by name");
+    let http = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .await
+        .expect("http");
+    let gw = Gateway::start(&cfg, udp, http, Arc::new(ManualClock::new(common::T0_MS)))
+        .await
+        .expect("start");
+    sender_v4()
+        .send_to(&tank("3.0"), "239.0.0.1:9999")
+        .expect("send");
+    gw.wait_for_datagrams(1).await;
+    assert_eq!(
+        gw.state
+            .telemetry
+            .received
+            .load(std::sync::atomic::Ordering::Relaxed),
+        1
+    );
+    gw.stop().await.expect("stop");
+
+    cfg.udp.interface = Some("eth7".into());
+    let err = promcast_gateway::ingest::bind(&cfg.udp).expect_err("no such interface");
+    assert_eq!(err.to_string(), "no such interface \"eth7\"");
+    cfg.udp.interface = Some("10.9.9.9".into());
+    let err = promcast_gateway::ingest::bind(&cfg.udp).expect_err("no interface has that address");
+    assert_eq!(
+        err.to_string(),
+        "cannot join multicast group 239.0.0.1 on 10.9.9.9: No such device (os error 19)"
+    );
+}
