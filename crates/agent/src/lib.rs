@@ -1,0 +1,1 @@
+//! promcast-agent (work in progress).
