@@ -58,15 +58,24 @@ step_firmware() {
   ((found)) || echo "no firmware workspaces yet"
 }
 
-# Prometheus rules: `promtool check rules` on every rule file and `promtool test rules`
-# on every rule test file under deploy/. Hook: file names are *.rules.yml and
-# *.rules.test.yml.
+# Prometheus: `promtool check rules` on every rule file and `promtool test rules` on every
+# rule test file under deploy/, then `promtool check config` on the example
+# deploy/prometheus/prometheus.yml. Hook: rule files are alerts.yml and *.rules.yml, their
+# tests alerts.test.yml and *.rules.test.yml.
 step_promtool_rules() {
   local -a rules tests
-  mapfile -t rules < <(find deploy -name '*.rules.yml' 2>/dev/null | sort)
-  mapfile -t tests < <(find deploy -name '*.rules.test.yml' 2>/dev/null | sort)
+  mapfile -t rules < <(find deploy \( -name alerts.yml -o -name '*.rules.yml' \) 2>/dev/null | sort)
+  mapfile -t tests < <(find deploy \( -name alerts.test.yml -o -name '*.rules.test.yml' \) 2>/dev/null | sort)
   if ((${#rules[@]})); then promtool check rules "${rules[@]}"; else echo "no rule files yet"; fi
   if ((${#tests[@]})); then promtool test rules "${tests[@]}"; else echo "no rule tests yet"; fi
+  # prometheus.yml loads alerts.yml as promcast-alerts.yml from its own directory, as it is
+  # installed in /etc/prometheus: check a copy laid out that way.
+  local dir
+  dir=$(mktemp -d)
+  cp deploy/prometheus/prometheus.yml "$dir/prometheus.yml"
+  cp deploy/prometheus/alerts.yml "$dir/promcast-alerts.yml"
+  promtool check config "$dir/prometheus.yml" || { rm -rf "$dir"; return 1; }
+  rm -rf "$dir"
 }
 
 step_test() {
