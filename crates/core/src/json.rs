@@ -45,7 +45,7 @@ pub(crate) enum Value<'a> {
     /// `NaN`, `Infinity`, `nan`, `inf`, optionally after `-`.
     NonFinite,
     /// `true` or `false`.
-    Bool,
+    Bool(bool),
     /// `null`.
     Null,
     /// An object (skipped).
@@ -172,8 +172,11 @@ impl<'a> Scanner<'a> {
     /// `true`, `false`, `null` or a non-finite token.
     fn literal(&mut self) -> Result<Value<'a>, At> {
         let start = self.pos;
-        if self.eat("true") || self.eat("false") {
-            return Ok(Value::Bool);
+        if self.eat("true") {
+            return Ok(Value::Bool(true));
+        }
+        if self.eat("false") {
+            return Ok(Value::Bool(false));
         }
         if self.eat("null") {
             return Ok(Value::Null);
@@ -419,8 +422,8 @@ mod tests {
             Ok(std::vec![
                 ("a", plain("x")),
                 ("b", Value::Num("-1.5e+3")),
-                ("c", Value::Bool),
-                ("d", Value::Bool),
+                ("c", Value::Bool(true)),
+                ("d", Value::Bool(false)),
                 ("e", Value::Null),
                 ("f", Value::Array),
                 ("g", Value::Object),

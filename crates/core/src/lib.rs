@@ -8,6 +8,8 @@
 //! * [`device`]: a device's own exposition (`gpio_pin_*`, process and device facts).
 //! * [`http`]: a sans-IO HTTP/1.x request parser and response writer for devices.
 //! * [`probe`], [`sender`]: DS18B20 probes and the temperature sender's poll logic.
+//! * [`contact`]: a device's contact push packets (an edge packet, periodic state rounds).
+//! * [`schedule`]: periodic jobs, start to start, without drift or catch-up bursts.
 //! * [`time`]: the monotonic [`time::Instant`] callers pass in.
 //!
 //! Nothing here reads a clock, opens a socket or allocates: time and buffers are passed in.
@@ -17,6 +19,7 @@
 #[cfg(test)]
 extern crate std;
 
+pub mod contact;
 pub mod device;
 pub mod expo;
 pub mod http;
@@ -25,6 +28,7 @@ pub mod names;
 pub mod packet;
 pub mod pin;
 pub mod probe;
+pub mod schedule;
 pub mod sender;
 pub mod text;
 pub mod time;

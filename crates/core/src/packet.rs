@@ -10,6 +10,7 @@
 use core::fmt;
 
 use crate::json::{self, Value};
+use crate::pin::PinSnapshot;
 use crate::text::{Piece, Text};
 
 /// Longest accepted `name` (decoded UTF-8 bytes).
@@ -32,11 +33,14 @@ pub const MAX_NESTING: usize = json::MAX_DEPTH;
 
 /// Message types set aside for later protocol versions. A packet with one of these `type`s is
 /// rejected with [`DecodeError::UnsupportedType`] rather than read as a reading kind.
-pub const RESERVED_TYPES: &[&str] = &["contact", "announce", "state", "event", "hello"];
+pub const RESERVED_TYPES: &[&str] = &["announce", "state", "event", "hello"];
+
+/// The `type` of a [contact packet](Contact).
+const CONTACT_TYPE: &str = "contact";
 
 /// Whether `kind` is accepted as a reading kind in `type`: `[a-z][a-z0-9_]*`, at most
-/// [`MAX_KIND_LEN`] bytes, and neither `status`, a [reserved type](RESERVED_TYPES) nor the
-/// name of another packet field (so the value field cannot clash with one).
+/// [`MAX_KIND_LEN`] bytes, and neither `status`, `contact`, a [reserved type](RESERVED_TYPES)
+/// nor the name of another packet field (so the value field cannot clash with one).
 pub fn is_reading_kind(kind: &str) -> bool {
     let b = kind.as_bytes();
     matches!(b.first(), Some(b'a'..=b'z'))
@@ -44,6 +48,7 @@ pub fn is_reading_kind(kind: &str) -> bool {
         && b.iter()
             .all(|c| matches!(c, b'a'..=b'z' | b'0'..=b'9' | b'_'))
         && !FIELDS.contains(&kind)
+        && kind != CONTACT_TYPE
         && !RESERVED_TYPES.contains(&kind)
 }
 
@@ -69,6 +74,9 @@ pub enum Body<'a> {
     Reading(Reading<'a>),
     /// `{"type": "status", "name": .., "status": ..}`.
     Status(Status<'a>),
+    /// `{"type": "contact", "name": .., "pin": .., "event": .., "on": .., ...}`: a two-state
+    /// input's state, pushed by the device. [`Packet::device`] is always present.
+    Contact(Contact<'a>),
 }
 
 /// A sensor reading.
@@ -131,6 +139,150 @@ impl<'a> Status<'a> {
     }
 }
 
+/// A contact input's state (a door contact, a switch), pushed by the device that reads it:
+/// one packet on every edge and one per input periodically, so the gateway recovers from a
+/// lost datagram. Every time is an age in milliseconds as of sending.
+///
+/// On the wire, in this order (absent options left out; `device` is required):
+///
+/// ```json
+/// {"type": "contact", "name": "left", "pin": 32, "event": "edge", "on": true, "since_ms": 0, "since_on_ms": 0, "since_off_ms": 4500, "on_transitions": 5, "on_ms_total": 123456, "off_ms_total": 99000, "device": "door-esp", "seq": 9}
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Contact<'a> {
+    /// The input's name, e.g. `left` (`"name"`, required).
+    pub name: Text<'a>,
+    /// The device's pin number (`"pin"`, 0..=u32::MAX).
+    pub pin: u32,
+    /// Why the packet was sent (`"event"`).
+    pub event: ContactEvent,
+    /// The input is on (`"on"`, `true` or `false`).
+    pub on: bool,
+    /// Milliseconds in the current state (`"since_ms"`).
+    pub since_ms: u64,
+    /// Milliseconds since the input last turned on; `None` if it never has (`"since_on_ms"`).
+    pub since_on_ms: Option<u64>,
+    /// Milliseconds since the input last turned off; `None` if it never has
+    /// (`"since_off_ms"`).
+    pub since_off_ms: Option<u64>,
+    /// Off→on transitions since the device started (`"on_transitions"`).
+    pub on_transitions: u64,
+    /// Total milliseconds on since the device started (`"on_ms_total"`).
+    pub on_ms_total: u64,
+    /// Total milliseconds off since the device started (`"off_ms_total"`).
+    pub off_ms_total: u64,
+}
+
+/// Why a [`Contact`] packet was sent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum ContactEvent {
+    /// The input just changed state (`"edge"`).
+    Edge,
+    /// The periodic report of an input's state (`"state"`).
+    State,
+}
+
+impl ContactEvent {
+    /// The wire name: `edge` or `state`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            ContactEvent::Edge => "edge",
+            ContactEvent::State => "state",
+        }
+    }
+}
+
+impl<'a> Contact<'a> {
+    /// The packet body for input `name` on `pin` in the state `snap` describes, its times
+    /// truncated to whole milliseconds.
+    pub fn from_snapshot(
+        name: Text<'a>,
+        pin: u32,
+        event: ContactEvent,
+        snap: &PinSnapshot,
+    ) -> Self {
+        let ms = |d: core::time::Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+        Contact {
+            name,
+            pin,
+            event,
+            on: snap.on,
+            since_ms: ms(snap.since),
+            since_on_ms: snap.since_on.map(ms),
+            since_off_ms: snap.since_off.map(ms),
+            on_transitions: snap.on_transitions,
+            on_ms_total: ms(snap.on_total),
+            off_ms_total: ms(snap.off_total),
+        }
+    }
+
+    /// The state this packet describes, as of its sending.
+    pub fn snapshot(&self) -> PinSnapshot {
+        let ms = core::time::Duration::from_millis;
+        PinSnapshot {
+            on: self.on,
+            since: ms(self.since_ms),
+            since_on: self.since_on_ms.map(ms),
+            since_off: self.since_off_ms.map(ms),
+            on_transitions: self.on_transitions,
+            on_total: ms(self.on_ms_total),
+            off_total: ms(self.off_ms_total),
+        }
+    }
+}
+
+impl From<&Contact<'_>> for PinSnapshot {
+    /// [`Contact::snapshot`].
+    fn from(c: &Contact<'_>) -> Self {
+        c.snapshot()
+    }
+}
+
+/// A device's packet counter, the source of `seq`: the value for the next packet, advanced
+/// once that packet is sent, wrapping from `u32::MAX` to 0.
+///
+/// The protocol counts every packet a device sends, of any type, on one counter; a device
+/// that sends through more than one encoder (say a [`crate::sender::Sender`] and its own
+/// status packets) draws from one `Sequence`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Sequence {
+    next: u32,
+}
+
+impl Sequence {
+    /// A counter whose next packet gets `first`.
+    pub const fn new(first: u32) -> Self {
+        Sequence { next: first }
+    }
+
+    /// The `seq` of the next packet.
+    pub const fn peek(&self) -> u32 {
+        self.next
+    }
+
+    /// Count the packet that got [`Sequence::peek`] as sent.
+    pub fn advance(&mut self) {
+        self.next = self.next.wrapping_add(1);
+    }
+}
+
+/// The `f64` to put in a packet for a single-precision measurement `x`: the value of the
+/// shortest decimal that reads back as `x` in an `f32`, so the packet shows `21.6625` where
+/// the `f32` sum `21.5625 + 0.1` widened to `f64` would print as `21.662500381469727`.
+///
+/// [`encode`] writes the result with exactly those digits. Non-finite values stay non-finite
+/// (and [`encode`] refuses them).
+pub fn value_from_f32(x: f32) -> f64 {
+    if !x.is_finite() {
+        return f64::from(x);
+    }
+    ryu::Buffer::new()
+        .format_finite(x)
+        .parse()
+        .unwrap_or(f64::from(x))
+}
+
 /// Why a datagram was rejected. Each variant maps to one `reason` label via [`DecodeError::reason`].
 ///
 /// The `&'static str` of the field variants names the field. The value field of a reading is
@@ -142,6 +294,11 @@ impl<'a> Status<'a> {
 /// order `type`, `name`, `sensor`, `device`, `status`, `unit`, `sig`, `offset`, `seq`, value
 /// field, whatever is wrong with that field (missing, wrong type, too long, invalid value,
 /// duplicated value field).
+///
+/// A contact packet has no value field. Its own fields are known fields once `type` says
+/// `contact`: a duplicated one is reported right after `type`, and after `seq` come a
+/// missing `device`, then `pin`, `event`, `on`, `since_ms`, `since_on_ms`, `since_off_ms`,
+/// `on_transitions`, `on_ms_total`, `off_ms_total`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum DecodeError {
@@ -225,7 +382,9 @@ impl fmt::Display for DecodeError {
                 write!(f, "required {} is missing", FieldName(field))
             }
             DecodeError::WrongType(field) => {
-                let expected = if is_number_field(field) {
+                let expected = if field == "on" {
+                    "true or false"
+                } else if is_number_field(field) || is_contact_integer(field) {
                     "a number"
                 } else {
                     "a string"
@@ -235,8 +394,22 @@ impl fmt::Display for DecodeError {
             DecodeError::DuplicateField(field) => {
                 write!(f, "{} appears more than once", FieldName(field))
             }
-            DecodeError::InvalidValue("seq") => {
-                write!(f, "field \"seq\" is not an integer from 0 to {}", u32::MAX)
+            DecodeError::InvalidValue(field @ ("seq" | "pin")) => {
+                write!(
+                    f,
+                    "field \"{field}\" is not an integer from 0 to {}",
+                    u32::MAX
+                )
+            }
+            DecodeError::InvalidValue("event") => {
+                f.write_str("field \"event\" is not \"edge\" or \"state\"")
+            }
+            DecodeError::InvalidValue(field) if is_contact_integer(field) => {
+                write!(
+                    f,
+                    "field \"{field}\" is not an integer from 0 to {}",
+                    u64::MAX
+                )
             }
             DecodeError::InvalidValue(field) => {
                 write!(f, "{} is not a finite number", FieldName(field))
@@ -266,6 +439,8 @@ pub enum EncodeError {
     NonFinite,
     /// A field breaks a decode rule (too long, bad kind), so the packet would be rejected.
     Invalid(&'static str),
+    /// A field the packet type requires is absent (`device` of a contact packet).
+    Missing(&'static str),
 }
 
 impl fmt::Display for EncodeError {
@@ -275,6 +450,7 @@ impl fmt::Display for EncodeError {
             EncodeError::NonFinite => f.write_str("value or offset is NaN or infinite"),
             EncodeError::Invalid("type") => f.write_str("kind is not a valid reading kind"),
             EncodeError::Invalid(field) => write!(f, "field \"{field}\" is too long"),
+            EncodeError::Missing(field) => write!(f, "required field \"{field}\" is missing"),
         }
     }
 }
@@ -316,6 +492,24 @@ const OTHER_VALUE_FIELD: &str = "value";
 
 /// The kind of a packet without `type`.
 const DEFAULT_KIND: &str = "temperature";
+
+/// The fields of a contact packet besides `name`, in the order their problems are reported.
+const CONTACT_FIELDS: [&str; 9] = [
+    "pin",
+    "event",
+    "on",
+    "since_ms",
+    "since_on_ms",
+    "since_off_ms",
+    "on_transitions",
+    "on_ms_total",
+    "off_ms_total",
+];
+
+/// Whether `field` is a contact field that holds an integer: a `u64`, or a `u32` for `pin`.
+fn is_contact_integer(field: &str) -> bool {
+    CONTACT_FIELDS.contains(&field) && field != "event" && field != "on"
+}
 
 fn string_limit(field: &str) -> Option<usize> {
     STRING_LIMITS
@@ -465,14 +659,91 @@ fn number(v: Option<Value<'_>>, field: &'static str) -> Result<Option<f64>, Deco
 
 /// A sequence number: a number written as plain digits that fits a `u32`.
 fn seq(v: Option<Value<'_>>) -> Result<Option<u32>, DecodeError> {
+    integer(v, "seq")
+}
+
+/// A number written as plain digits that fits a `T`.
+fn integer<T: core::str::FromStr>(
+    v: Option<Value<'_>>,
+    field: &'static str,
+) -> Result<Option<T>, DecodeError> {
     match v {
         None => Ok(None),
         Some(Value::Num(raw)) if raw.bytes().all(|b| b.is_ascii_digit()) => raw
             .parse()
             .map(Some)
-            .map_err(|_| DecodeError::InvalidValue("seq")),
-        Some(Value::Num(_) | Value::NonFinite) => Err(DecodeError::InvalidValue("seq")),
-        Some(_) => Err(DecodeError::WrongType("seq")),
+            .map_err(|_| DecodeError::InvalidValue(field)),
+        Some(Value::Num(_) | Value::NonFinite) => Err(DecodeError::InvalidValue(field)),
+        Some(_) => Err(DecodeError::WrongType(field)),
+    }
+}
+
+/// The members of a contact packet that only contact packets know, by [`CONTACT_FIELDS`]
+/// index.
+#[derive(Default)]
+struct ContactMembers<'a> {
+    fields: [Option<Value<'a>>; CONTACT_FIELDS.len()],
+}
+
+impl<'a> ContactMembers<'a> {
+    /// Scan `src`, which [`Members::scan`] has found to be one well-formed object.
+    fn scan(src: &'a str) -> Result<Self, DecodeError> {
+        let mut m = ContactMembers::default();
+        let mut duplicate = None;
+        json::for_each_member(src, |key, value| {
+            if let Some(i) = CONTACT_FIELDS.iter().position(|f| key.is(f)) {
+                if m.fields[i].is_some() {
+                    duplicate = duplicate.or(Some(CONTACT_FIELDS[i]));
+                } else {
+                    m.fields[i] = Some(value);
+                }
+            }
+        })
+        .map_err(|at| DecodeError::Malformed { at })?;
+        match duplicate {
+            Some(field) => Err(DecodeError::DuplicateField(field)),
+            None => Ok(m),
+        }
+    }
+
+    /// The member named `field`, one of [`CONTACT_FIELDS`].
+    fn get(&self, field: &str) -> Option<Value<'a>> {
+        let i = CONTACT_FIELDS.iter().position(|f| *f == field)?;
+        self.fields[i]
+    }
+
+    /// A required integer field.
+    fn integer<T: core::str::FromStr>(&self, field: &'static str) -> Result<T, DecodeError> {
+        required(integer(self.get(field), field)?, field)
+    }
+
+    /// The contact body, checking the fields in the order of [`CONTACT_FIELDS`].
+    fn contact(&self, name: Text<'a>) -> Result<Contact<'a>, DecodeError> {
+        let pin = self.integer("pin")?;
+        let event = match self.get("event") {
+            None => Err(DecodeError::MissingField("event")),
+            Some(Value::Str(s)) if s.is("edge") => Ok(ContactEvent::Edge),
+            Some(Value::Str(s)) if s.is("state") => Ok(ContactEvent::State),
+            Some(Value::Str(_)) => Err(DecodeError::InvalidValue("event")),
+            Some(_) => Err(DecodeError::WrongType("event")),
+        }?;
+        let on = match self.get("on") {
+            None => Err(DecodeError::MissingField("on")),
+            Some(Value::Bool(on)) => Ok(on),
+            Some(_) => Err(DecodeError::WrongType("on")),
+        }?;
+        Ok(Contact {
+            name,
+            pin,
+            event,
+            on,
+            since_ms: self.integer("since_ms")?,
+            since_on_ms: integer(self.get("since_on_ms"), "since_on_ms")?,
+            since_off_ms: integer(self.get("since_off_ms"), "since_off_ms")?,
+            on_transitions: self.integer("on_transitions")?,
+            on_ms_total: self.integer("on_ms_total")?,
+            off_ms_total: self.integer("off_ms_total")?,
+        })
     }
 }
 
@@ -480,6 +751,7 @@ fn seq(v: Option<Value<'_>>) -> Result<Option<u32>, DecodeError> {
 enum MessageType<'a> {
     Reading(&'a str),
     Status,
+    Contact,
 }
 
 fn message_type<'a>(v: Option<Value<'a>>) -> Result<MessageType<'a>, DecodeError> {
@@ -488,6 +760,7 @@ fn message_type<'a>(v: Option<Value<'a>>) -> Result<MessageType<'a>, DecodeError
         // A kind is borrowed from the datagram as it stands, so it cannot contain escapes.
         Some(Value::Str(s)) if s.escaped => Err(DecodeError::InvalidKind),
         Some(Value::Str(s)) if s.raw == "status" => Ok(MessageType::Status),
+        Some(Value::Str(s)) if s.raw == CONTACT_TYPE => Ok(MessageType::Contact),
         Some(Value::Str(s)) if RESERVED_TYPES.contains(&s.raw) => Err(DecodeError::UnsupportedType),
         Some(Value::Str(s)) if is_reading_kind(s.raw) => Ok(MessageType::Reading(s.raw)),
         Some(Value::Str(_)) => Err(DecodeError::InvalidKind),
@@ -501,6 +774,10 @@ pub fn decode(datagram: &[u8]) -> Result<Packet<'_>, DecodeError> {
     let mut m = Members::new();
     m.scan(src, None)?;
     let ty = message_type(m.get(Field::Type))?;
+    let contact = match ty {
+        MessageType::Contact => Some(ContactMembers::scan(src)?),
+        _ => None,
+    };
     let name = required(m.text(Field::Name, MAX_NAME_LEN)?, "name")?;
     let sensor = m.text(Field::Sensor, MAX_SENSOR_LEN)?;
     let device = m.text(Field::Device, MAX_DEVICE_LEN)?;
@@ -514,6 +791,11 @@ pub fn decode(datagram: &[u8]) -> Result<Packet<'_>, DecodeError> {
             name,
             status: required(status, "status")?,
         }),
+        MessageType::Contact => {
+            required(device, "device")?;
+            // Always scanned above for a contact packet.
+            Body::Contact(contact.unwrap_or_default().contact(name)?)
+        }
         MessageType::Reading(kind) => {
             let field = value_field_name(kind);
             // Members before `type` were matched against the default kind only: look again.
@@ -549,14 +831,17 @@ pub fn decode(datagram: &[u8]) -> Result<Packet<'_>, DecodeError> {
 /// Encode `packet` into `buf` as MicroPython's `json.dumps` would; returns the length written.
 ///
 /// Fields come in the order `type`, `name`, `sensor`, value field, `offset`, `unit`,
-/// `device`, `seq`, `sig` for a reading and `type`, `name`, `status`, `device`, `seq`, `sig`
-/// for a status message, absent optional fields left out. Numbers are written in the
+/// `device`, `seq`, `sig` for a reading, `type`, `name`, `status`, `device`, `seq`, `sig`
+/// for a status message and `type`, `name`, `pin`, `event`, `on`, `since_ms`,
+/// `since_on_ms`, `since_off_ms`, `on_transitions`, `on_ms_total`, `off_ms_total`,
+/// `device`, `seq`, `sig` for a contact packet, absent optional fields left out. Numbers are written in the
 /// shortest form that reads back as the same `f64`, always with a `.` or an exponent.
 /// Strings are escaped as JSON requires; other characters, non-ASCII included, are written
 /// as they are.
 ///
 /// The packet is checked first, so a packet [`decode`] would reject fails with
-/// [`EncodeError::Invalid`] or [`EncodeError::NonFinite`] whatever the buffer size. Nothing
+/// [`EncodeError::Invalid`], [`EncodeError::NonFinite`] or [`EncodeError::Missing`]
+/// whatever the buffer size. Nothing
 /// is written past the returned length; on [`EncodeError::BufferFull`] the buffer holds a
 /// partial packet.
 pub fn encode(packet: &Packet<'_>, buf: &mut [u8]) -> Result<usize, EncodeError> {
@@ -578,23 +863,27 @@ pub fn encode(packet: &Packet<'_>, buf: &mut [u8]) -> Result<usize, EncodeError>
             w.text("name", Some(s.name))?;
             w.text("status", Some(s.status))?;
         }
+        Body::Contact(c) => {
+            w.put(CONTACT_TYPE.as_bytes())?;
+            w.put(b"\"")?;
+            w.text("name", Some(c.name))?;
+            w.integer("pin", Some(c.pin.into()))?;
+            w.key("event")?;
+            w.put(b"\"")?;
+            w.put(c.event.as_str().as_bytes())?;
+            w.put(b"\"")?;
+            w.key("on")?;
+            w.put(if c.on { b"true" } else { b"false" })?;
+            w.integer("since_ms", Some(c.since_ms))?;
+            w.integer("since_on_ms", c.since_on_ms)?;
+            w.integer("since_off_ms", c.since_off_ms)?;
+            w.integer("on_transitions", Some(c.on_transitions))?;
+            w.integer("on_ms_total", Some(c.on_ms_total))?;
+            w.integer("off_ms_total", Some(c.off_ms_total))?;
+        }
     }
     w.text("device", packet.device)?;
-    if let Some(seq) = packet.seq {
-        w.key("seq")?;
-        let mut digits = [0; 10];
-        let mut i = digits.len();
-        let mut n = seq;
-        loop {
-            i -= 1;
-            digits[i] = b'0' + (n % 10) as u8;
-            n /= 10;
-            if n == 0 {
-                break;
-            }
-        }
-        w.put(&digits[i..])?;
-    }
+    w.integer("seq", packet.seq.map(u64::from))?;
     w.text("sig", packet.sig)?;
     w.put(b"}")?;
     Ok(w.len)
@@ -624,6 +913,12 @@ fn check(packet: &Packet<'_>) -> Result<(), EncodeError> {
         Body::Status(s) => {
             text("name", Some(s.name))?;
             text("status", Some(s.status))?;
+        }
+        Body::Contact(c) => {
+            text("name", Some(c.name))?;
+            if packet.device.is_none() {
+                return Err(EncodeError::Missing("device"));
+            }
         }
     }
     text("device", packet.device)?;
@@ -699,6 +994,13 @@ impl Writer<'_> {
             }
         }
         self.put(&s[run..])
+    }
+
+    /// An integer as plain digits.
+    fn integer(&mut self, key: &str, n: Option<u64>) -> Result<(), EncodeError> {
+        let Some(n) = n else { return Ok(()) };
+        self.key(key)?;
+        self.put(crate::expo::decimal_digits(n, &mut [0; 20]))
     }
 
     /// A finite float, always with a `.` or an exponent (`4.0`, `4.31`, `1e-7`).

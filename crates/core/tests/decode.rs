@@ -330,9 +330,11 @@ fn kinds() {
         let src = format!(r#"{{"type": "{kind}", "name": "N", "{kind}": 7.0}}"#);
         assert_rejects(&src, DecodeError::UnsupportedType);
     }
-    assert_eq!(
-        RESERVED_TYPES,
-        ["contact", "announce", "state", "event", "hello"]
+    assert_eq!(RESERVED_TYPES, ["announce", "state", "event", "hello"]);
+    // `contact` is a message type of its own (tests/contact.rs), never a reading kind.
+    assert_rejects(
+        r#"{"type": "contact", "name": "N", "contact": 7.0}"#,
+        DecodeError::MissingField("device"),
     );
 }
 

@@ -1,5 +1,6 @@
 //! `encode`: exact bytes out, nothing written past the returned length.
 
+use promcast_core::packet::{Contact, ContactEvent};
 use promcast_core::{Body, EncodeError, Packet, Reading, Status, Text, decode, encode};
 
 mod golden;
@@ -42,7 +43,7 @@ fn assert_encodes(packet: &Packet<'_>, want: &str) {
 #[test]
 fn golden_packets() {
     let all = golden::all();
-    assert_eq!(all.iter().filter(|g| g.encodes).count(), 9);
+    assert_eq!(all.iter().filter(|g| g.encodes).count(), 11);
     for g in all.iter().filter(|g| g.encodes) {
         assert_encodes(&g.packet, g.json);
     }
@@ -84,6 +85,62 @@ fn floats_are_shortest_and_look_like_floats() {
             &format!(r#"{{"type": "temperature", "name": "T", "temperature": {text}}}"#),
         );
     }
+}
+
+#[test]
+fn contact_packets() {
+    let p = Packet {
+        device: Some(Text::Plain("esp")),
+        seq: None,
+        sig: Some(Text::Plain("s")),
+        body: Body::Contact(Contact {
+            name: Text::Escaped(r#"d\u00f6r \"1\""#),
+            pin: u32::MAX,
+            event: ContactEvent::State,
+            on: false,
+            since_ms: u64::MAX,
+            since_on_ms: Some(1),
+            since_off_ms: None,
+            on_transitions: 0,
+            on_ms_total: 0,
+            off_ms_total: u64::MAX,
+        }),
+    };
+    assert_encodes(
+        &p,
+        r#"{"type": "contact", "name": "dör \"1\"", "pin": 4294967295, "event": "state", "on": false, "since_ms": 18446744073709551615, "since_on_ms": 1, "on_transitions": 0, "on_ms_total": 0, "off_ms_total": 18446744073709551615, "device": "esp", "sig": "s"}"#,
+    );
+}
+
+#[test]
+fn f32_values_print_as_f32() {
+    use promcast_core::packet::value_from_f32;
+    for (x, text) in [
+        (21.5625f32 + 0.1, "21.6625"),
+        (-10.125f32 + 0.1, "-10.025"),
+        (0.1f32, "0.1"),
+        (4.31f32, "4.31"),
+        (85.0f32, "85.0"),
+        (-0.0f32, "-0.0"),
+        (1e-7f32, "1e-7"),
+        (f32::MAX, "3.4028235e38"),
+        (f32::MIN_POSITIVE, "1.1754944e-38"),
+        (1e-45f32, "1e-45"),
+        (16777217.0f32, "16777216.0"),
+    ] {
+        let p = Packet::new(Body::Reading(reading(
+            "temperature",
+            "T",
+            value_from_f32(x),
+        )));
+        assert_encodes(
+            &p,
+            &format!(r#"{{"type": "temperature", "name": "T", "temperature": {text}}}"#),
+        );
+        assert_eq!(value_from_f32(x) as f32, x, "{text}");
+    }
+    assert!(value_from_f32(f32::NAN).is_nan());
+    assert_eq!(value_from_f32(f32::NEG_INFINITY), f64::NEG_INFINITY);
 }
 
 #[test]

@@ -40,7 +40,7 @@ fn rows() -> impl Iterator<Item = (&'static str, &'static str)> {
 #[test]
 fn json_examples_are_golden_packets() {
     let examples = json_examples();
-    assert_eq!(examples.len(), 9);
+    assert_eq!(examples.len(), 11);
     let all = golden::all();
     for example in examples {
         let g = all.iter().find(|g| g.json == example);
@@ -76,7 +76,7 @@ fn rejection_examples_are_rejected_for_the_reason_given() {
         assert_eq!(got, Err(reason), "{json}");
         n += 1;
     }
-    assert_eq!(n, 14);
+    assert_eq!(n, 17);
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! Whole packets and their exact bytes, shared by the decode and encode tests. The examples
 //! in `docs/PROTOCOL.md` are checked against these.
 
+use promcast_core::packet::{Contact, ContactEvent};
 use promcast_core::{Body, Packet, Reading, Status, Text};
 
 /// One datagram and the packet it decodes to.
@@ -117,5 +118,48 @@ pub fn all() -> Vec<Golden> {
                 -1e-7,
             ))),
         ),
+        both(CONTACT_EDGE, contact_edge_packet()),
+        both(
+            r#"{"type": "contact", "name": "garage", "pin": 4, "event": "state", "on": false, "since_ms": 3600000, "on_transitions": 0, "on_ms_total": 0, "off_ms_total": 3600000, "device": "door-esp", "seq": 10}"#,
+            Packet {
+                device: Some(Text::Plain("door-esp")),
+                seq: Some(10),
+                ..Packet::new(Body::Contact(Contact {
+                    name: Text::Plain("garage"),
+                    pin: 4,
+                    event: ContactEvent::State,
+                    on: false,
+                    since_ms: 3_600_000,
+                    since_on_ms: None,
+                    since_off_ms: None,
+                    on_transitions: 0,
+                    on_ms_total: 0,
+                    off_ms_total: 3_600_000,
+                }))
+            },
+        ),
     ]
+}
+
+/// A contact edge packet with every field.
+pub const CONTACT_EDGE: &str = r#"{"type": "contact", "name": "left", "pin": 32, "event": "edge", "on": true, "since_ms": 0, "since_on_ms": 0, "since_off_ms": 4500, "on_transitions": 5, "on_ms_total": 123456, "off_ms_total": 99000, "device": "door-esp", "seq": 9}"#;
+
+/// What [`CONTACT_EDGE`] decodes to.
+pub fn contact_edge_packet() -> Packet<'static> {
+    Packet {
+        device: Some(Text::Plain("door-esp")),
+        seq: Some(9),
+        ..Packet::new(Body::Contact(Contact {
+            name: Text::Plain("left"),
+            pin: 32,
+            event: ContactEvent::Edge,
+            on: true,
+            since_ms: 0,
+            since_on_ms: Some(0),
+            since_off_ms: Some(4500),
+            on_transitions: 5,
+            on_ms_total: 123_456,
+            off_ms_total: 99_000,
+        }))
+    }
 }
