@@ -72,6 +72,7 @@ impl AppState {
             telemetry: &self.telemetry,
             build: &self.build,
             start_unix: self.start_unix,
+            mono: self.clock.monotonic(),
         };
         let cap = self.last_len.load(Ordering::Relaxed);
         let out = String::with_capacity(cap + cap / 8 + 4096);

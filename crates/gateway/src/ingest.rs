@@ -324,7 +324,7 @@ impl Loop {
                 match decode(data) {
                     Err(e) => Reject::Decode(e),
                     Ok(p) => match self.store.apply(&p, src.ip(), unix, mono) {
-                        Ok(Accepted::Reading) => continue,
+                        Ok(Accepted::Reading | Accepted::Contact) => continue,
                         Ok(Accepted::Status) => {
                             if let Body::Status(s) = &p.body {
                                 let dev = match &p.device {

@@ -87,6 +87,28 @@ td,th{{border:1px solid #ccc;padding:.25em .6em;text-align:left}}td.n{{text-alig
             );
         }
     }
-    h.push_str("</table>\n</body></html>\n");
+    h.push_str("</table>\n");
+    if !view.pins.is_empty() {
+        let mono = st.clock.monotonic();
+        h.push_str("<h2>Contacts</h2>\n<table><tr><th>Device</th><th>Pin</th><th>Number</th><th>State</th><th>For</th><th>Turned on</th></tr>\n");
+        for p in view.pins.values() {
+            let s = p.state(mono);
+            let (state, dur) = if s.is_on {
+                ("on", s.on_seconds)
+            } else {
+                ("off", s.off_seconds)
+            };
+            let _ = writeln!(
+                h,
+                "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td>{state}</td><td class=\"n\">{dur:.1}&nbsp;s</td><td class=\"n\">{}</td></tr>",
+                html_escape(&p.device.id),
+                html_escape(&p.name),
+                p.number,
+                s.on_transitions,
+            );
+        }
+        h.push_str("</table>\n");
+    }
+    h.push_str("</body></html>\n");
     h
 }

@@ -4,6 +4,7 @@
 use std::fmt::{self, Write};
 use std::sync::atomic::Ordering;
 
+use promcast_core::device::{PinReport, write_pin_families};
 use promcast_core::expo::{Encoder, Family, Format, LabelSet, MetricType, Value};
 
 use crate::config::KindSpec;
@@ -28,6 +29,14 @@ pub const SELF_FAMILIES: &[&str] = &[
     "promcast_devices_expired_total",
     "promcast_build_info",
     "process_start_time_seconds",
+    "gpio_pin_is_on",
+    "gpio_pin_on_seconds",
+    "gpio_pin_off_seconds",
+    "gpio_pin_seconds_since_on",
+    "gpio_pin_seconds_since_off",
+    "gpio_pin_on_transitions_total",
+    "gpio_pin_on_duration_seconds_total",
+    "gpio_pin_off_duration_seconds_total",
 ];
 
 /// Build facts for `promcast_build_info`.
@@ -62,6 +71,8 @@ pub struct Context<'a> {
     pub build: &'a BuildInfo,
     /// Process start, Unix seconds.
     pub start_unix: f64,
+    /// Monotonic now, for the durations of pushed pins.
+    pub mono: std::time::Duration,
 }
 
 const fn gauge<'a>(name: &'a str, help: &'a str) -> Family<'a> {
@@ -116,6 +127,19 @@ pub fn render<W: Write>(
         for (labels, s) in series.iter() {
             e.sample_prerendered(labels, Value::F64(s.seen_unix.get()))?;
         }
+    }
+    if !view.pins.is_empty() {
+        let reports: Vec<PinReport<'_>> = view
+            .pins
+            .values()
+            .map(|p| PinReport {
+                hostname: &p.device.id,
+                name: &p.name,
+                number: p.number,
+                state: p.state(cx.mono),
+            })
+            .collect();
+        write_pin_families(&mut e, &reports)?;
     }
     let devices = &view.devices;
     if !devices.is_empty() {

@@ -24,6 +24,8 @@ use imbl::OrdMap;
 use promcast_core::expo::LabelSet;
 use promcast_core::names::{friendly_name_chars, sensor_name_chars};
 use promcast_core::packet::{Body, MAX_DEVICE_LEN, MAX_NAME_LEN, MAX_SENSOR_LEN, MAX_STATUS_LEN};
+use promcast_core::pin::{PinConfig, PinSnapshot, PinState, PinTracker};
+use promcast_core::time::Instant;
 use promcast_core::{Packet, Text};
 
 use crate::config::{KindSpec, SeriesConfig};
@@ -126,12 +128,64 @@ pub struct View {
     pub kinds: Vec<OrdMap<Arc<str>, Arc<Series>>>,
     /// Devices by id.
     pub devices: OrdMap<Arc<str>, Arc<Device>>,
+    /// Contact inputs devices push, by (device, pin name, pin number): label order.
+    pub pins: OrdMap<PinOrder, Arc<PushedPin>>,
 }
+
+/// Sort key of a pushed pin: (device, pin name, pin number), the order of its labels.
+pub type PinOrder = (Arc<str>, Arc<str>, u32);
+
+/// The gateway's monotonic time as the core's [`Instant`].
+pub fn instant(mono: Duration) -> Instant {
+    Instant::from_micros(u64::try_from(mono.as_micros()).unwrap_or(u64::MAX))
+}
+
+/// A contact input that a device pushes (`contact` packets). Each packet carries the pin's
+/// whole state, so one that arrives after a lost datagram puts things right.
+#[derive(Debug)]
+pub struct PushedPin {
+    /// The device it belongs to (its id is the `hostname` label).
+    pub device: Arc<Device>,
+    /// `pin_name`.
+    pub name: Arc<str>,
+    /// `pin_number`.
+    pub number: u32,
+    observed: ArcSwap<Observed>,
+    seen_mono_ns: AtomicU64,
+}
+
+/// The latest state a device reported for a pin, and when (gateway monotonic time) it arrived.
+#[derive(Clone, Copy, Debug)]
+struct Observed {
+    snap: PinSnapshot,
+    at: Instant,
+}
+
+impl PushedPin {
+    /// The pin's durations at `now` (gateway monotonic time), through the core tracker
+    /// restored from the latest snapshot.
+    pub fn state(&self, now: Duration) -> PinState {
+        let o = self.observed.load();
+        PinTracker::from_snapshot(PinConfig::default(), &o.snap, o.at).state(instant(now))
+    }
+    /// Monotonic time of the latest packet.
+    pub fn seen_mono(&self) -> Duration {
+        Duration::from_nanos(self.seen_mono_ns.load(Ordering::Relaxed))
+    }
+    fn device_elapsed(&self) -> Duration {
+        let o = self.observed.load();
+        o.snap.on_total + o.snap.off_total
+    }
+}
+
+/// A contact packet older than the state already held by less than this is taken as
+/// reordered (and dropped); further back, as the device having restarted.
+const REORDER_WINDOW: Duration = Duration::from_secs(5);
 
 impl View {
     /// Number of live series.
     pub fn series_len(&self) -> usize {
-        self.kinds.iter().map(|m| m.len()).sum()
+        self.kinds.iter().map(|m| m.len()).sum::<usize>() + self.pins.len()
     }
 }
 
@@ -197,6 +251,7 @@ pub struct Store {
     limits: SeriesConfig,
     index: HashMap<SeriesKey, Arc<Series>>,
     devices: HashMap<Arc<str>, DeviceEntry>,
+    pins: HashMap<(Arc<str>, u32), Arc<PushedPin>>,
     view: View,
     dirty: bool,
     published: Published,
@@ -221,6 +276,8 @@ pub enum Accepted {
     Reading,
     /// A status packet.
     Status,
+    /// A contact packet updated or created a pushed pin.
+    Contact,
 }
 
 impl Store {
@@ -229,6 +286,7 @@ impl Store {
         let view = View {
             kinds: vec![OrdMap::new(); kinds.len()],
             devices: OrdMap::new(),
+            pins: OrdMap::new(),
         };
         published.store(Arc::new(view.clone()));
         Store {
@@ -236,6 +294,7 @@ impl Store {
             limits,
             index: HashMap::new(),
             devices: HashMap::new(),
+            pins: HashMap::new(),
             view,
             dirty: false,
             published,
@@ -304,6 +363,15 @@ impl Store {
                 drop(st);
                 self.seen(device, packet.seq, unix, mono);
                 Ok(Accepted::Status)
+            }
+            Body::Contact(c) => {
+                let mut name_buf = [0u8; FIELD_BUF];
+                let name = text_str(&c.name, &mut name_buf).unwrap_or("");
+                let dev = self.device_entry(device, unix, mono)?;
+                let dev_shared = dev.shared.clone();
+                self.upsert_pin(&dev_shared, name, c.pin, c.snapshot(), mono)?;
+                self.seen(device, packet.seq, unix, mono);
+                Ok(Accepted::Contact)
             }
             _ => Err(Reject::Decode(promcast_core::DecodeError::UnsupportedType)),
         }
@@ -429,7 +497,7 @@ impl Store {
             self.dirty = true;
             return Ok(());
         }
-        if self.index.len() >= self.limits.max_series {
+        if self.index.len() + self.pins.len() >= self.limits.max_series {
             return Err(Reject::SeriesLimit);
         }
         let entry = self.devices.get_mut(&*dev.id).expect("device entry exists");
@@ -449,6 +517,57 @@ impl Store {
             },
             new,
         );
+        self.dirty = true;
+        Ok(())
+    }
+
+    fn upsert_pin(
+        &mut self,
+        dev: &Arc<Device>,
+        name: &str,
+        number: u32,
+        snap: PinSnapshot,
+        mono: Duration,
+    ) -> Result<(), Reject> {
+        let at = instant(mono);
+        let key = (dev.id.clone(), number);
+        if let Some(p) = self.pins.get(&key) {
+            let old = p.device_elapsed();
+            let new = snap.on_total + snap.off_total;
+            if new < old && old - new <= REORDER_WINDOW {
+                return Err(Reject::OutOfOrder);
+            }
+            if &*p.name == name {
+                p.observed.store(Arc::new(Observed { snap, at }));
+                p.seen_mono_ns
+                    .store(mono.as_nanos() as u64, Ordering::Relaxed);
+                return Ok(());
+            }
+            // Renamed on the device: the labels change, so the series is replaced.
+            let order: PinOrder = (dev.id.clone(), p.name.clone(), number);
+            self.view.pins.remove(&order);
+        } else {
+            if self.index.len() + self.pins.len() >= self.limits.max_series {
+                return Err(Reject::SeriesLimit);
+            }
+            let entry = self.devices.get_mut(&*dev.id).expect("device entry exists");
+            if entry.series >= self.limits.max_series_per_device {
+                return Err(Reject::DeviceSeriesLimit);
+            }
+            entry.series += 1;
+            dev.series.fetch_add(1, Ordering::Relaxed);
+        }
+        let pin = Arc::new(PushedPin {
+            device: dev.clone(),
+            name: name.into(),
+            number,
+            observed: ArcSwap::from_pointee(Observed { snap, at }),
+            seen_mono_ns: AtomicU64::new(mono.as_nanos() as u64),
+        });
+        self.view
+            .pins
+            .insert((dev.id.clone(), pin.name.clone(), number), pin.clone());
+        self.pins.insert(key, pin);
         self.dirty = true;
         Ok(())
     }
@@ -507,6 +626,20 @@ impl Store {
                 true
             }
         });
+        self.pins.retain(|_, p| {
+            if expired(p.seen_mono()) {
+                view.pins
+                    .remove(&(p.device.id.clone(), p.name.clone(), p.number));
+                if let Some(d) = devices.get_mut(&*p.device.id) {
+                    d.series -= 1;
+                    d.shared.series.fetch_sub(1, Ordering::Relaxed);
+                }
+                series += 1;
+                false
+            } else {
+                true
+            }
+        });
         let mut gone = 0;
         devices.retain(|id, d| {
             if d.series == 0 && expired(d.shared.seen_mono()) {
@@ -531,14 +664,14 @@ impl Store {
         }
     }
 
-    /// Live series.
+    /// Live series (readings and pushed pins).
     pub fn len(&self) -> usize {
-        self.index.len()
+        self.index.len() + self.pins.len()
     }
 
     /// Whether there are no series.
     pub fn is_empty(&self) -> bool {
-        self.index.is_empty()
+        self.len() == 0
     }
 }
 

@@ -21,6 +21,8 @@ pub enum Reject {
     DeviceSeriesLimit,
     /// The device cap is reached.
     DeviceLimit,
+    /// A contact packet older than the state already held (reordered in transit).
+    OutOfOrder,
 }
 
 /// Every rejection reason, in exposition order.
@@ -33,6 +35,7 @@ pub fn reasons() -> impl Iterator<Item = &'static str> {
             "series_limit",
             "device_series_limit",
             "device_limit",
+            "out_of_order",
         ])
 }
 
@@ -46,6 +49,7 @@ impl Reject {
             Reject::SeriesLimit => "series_limit",
             Reject::DeviceSeriesLimit => "device_series_limit",
             Reject::DeviceLimit => "device_limit",
+            Reject::OutOfOrder => "out_of_order",
         }
     }
 }

@@ -75,6 +75,7 @@ promcast_packets_rejected_total{{reason="unknown_kind"}} 0
 promcast_packets_rejected_total{{reason="series_limit"}} 0
 promcast_packets_rejected_total{{reason="device_series_limit"}} 0
 promcast_packets_rejected_total{{reason="device_limit"}} 0
+promcast_packets_rejected_total{{reason="out_of_order"}} 0
 # HELP promcast_series_live Series currently exposed.
 # TYPE promcast_series_live gauge
 promcast_series_live 3
