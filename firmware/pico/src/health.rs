@@ -1,0 +1,166 @@
+//! Reset causes and the hardware watchdog.
+//!
+//! The watchdog task feeds the watchdog once a second while the device works: the poll loop
+//! has started a poll within its interval (plus a grace period), and the network has not been
+//! down for longer than [`NETWORK_DOWN_LIMIT`] despite the radio task's rejoining. When either
+//! fails, it writes the cause to a watchdog scratch register and stops feeding, and the chip
+//! resets within [`WATCHDOG_TIMEOUT`]. A panic or a hung executor stops the feeding too. The
+//! next boot reports the cause in its status packet.
+
+use core::sync::atomic::{AtomicU32, Ordering};
+
+use embassy_net::Stack;
+use embassy_rp::watchdog::{ResetReason, Watchdog};
+use embassy_time::{Duration, Instant, Timer};
+
+/// The watchdog's timeout. The RP2040's longest is about 8.3 s.
+pub const WATCHDOG_TIMEOUT: Duration = Duration::from_secs(8);
+/// How often a healthy device feeds it.
+const FEED_EVERY: Duration = Duration::from_secs(1);
+/// How far past its interval a poll may start before the loop counts as stuck. A poll is a
+/// search, a 750 ms conversion and a few sends, each with its own time limit.
+const POLL_GRACE: Duration = Duration::from_secs(60);
+/// How long the network may stay down (no link or no DHCP lease) before a reset, which
+/// restarts the radio from scratch, is tried.
+pub const NETWORK_DOWN_LIMIT: Duration = Duration::from_secs(15 * 60);
+/// The watchdog scratch register that carries the cause across the reset.
+const CAUSE_SCRATCH: usize = 0;
+/// Marks [`CAUSE_SCRATCH`] as written by this firmware; the low byte is the [`Stall`].
+const CAUSE_MAGIC: u32 = 0x7072_6300;
+/// Mask of the magic part.
+const CAUSE_MAGIC_MASK: u32 = 0xffff_ff00;
+
+/// Why the firmware let the watchdog reset the chip.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, defmt::Format)]
+pub enum Stall {
+    /// The poll loop stopped starting polls.
+    Poll = 1,
+    /// The network stayed down for [`NETWORK_DOWN_LIMIT`].
+    Network = 2,
+}
+
+/// Why the chip last started.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, defmt::Format)]
+pub enum ResetCause {
+    /// Power on, the RUN pin, or a debugger.
+    PowerOn,
+    /// The watchdog, after this firmware stopped feeding it for the given reason.
+    Stall(Stall),
+    /// The watchdog timer without a recorded reason: a panic, a hang, or the boot ROM's
+    /// reboot after a UF2 was copied.
+    Watchdog,
+    /// A forced watchdog reset (a reboot requested by software).
+    Forced,
+}
+
+impl ResetCause {
+    /// Short text for the boot status packet.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResetCause::PowerOn => "power-on",
+            ResetCause::Stall(Stall::Poll) => "watchdog (poll loop stalled)",
+            ResetCause::Stall(Stall::Network) => "watchdog (network down too long)",
+            ResetCause::Watchdog => "watchdog",
+            ResetCause::Forced => "forced",
+        }
+    }
+}
+
+/// Read and clear the cause of the last reset. Call before starting the watchdog.
+pub fn take_reset_cause(watchdog: &mut Watchdog) -> ResetCause {
+    let scratch = watchdog.get_scratch(CAUSE_SCRATCH);
+    watchdog.set_scratch(CAUSE_SCRATCH, 0);
+    let recorded = (scratch & CAUSE_MAGIC_MASK == CAUSE_MAGIC)
+        .then_some(scratch & !CAUSE_MAGIC_MASK)
+        .and_then(|code| match code {
+            1 => Some(Stall::Poll),
+            2 => Some(Stall::Network),
+            _ => None,
+        });
+    match (watchdog.reset_reason(), recorded) {
+        (None, _) => ResetCause::PowerOn,
+        (Some(ResetReason::TimedOut), Some(stall)) => ResetCause::Stall(stall),
+        (Some(ResetReason::TimedOut), None) => ResetCause::Watchdog,
+        (Some(ResetReason::Forced), _) => ResetCause::Forced,
+    }
+}
+
+/// What the poll loop reports to the watchdog task.
+pub struct Health {
+    /// Seconds since boot at which the last poll started.
+    last_poll_secs: AtomicU32,
+}
+
+impl Health {
+    /// No poll yet: boot counts as the last one.
+    pub const fn new() -> Self {
+        Health {
+            last_poll_secs: AtomicU32::new(0),
+        }
+    }
+
+    /// A poll started now.
+    pub fn poll_started(&self) {
+        let secs = u32::try_from(Instant::now().as_secs()).unwrap_or(u32::MAX);
+        self.last_poll_secs.store(secs, Ordering::Relaxed);
+    }
+
+    fn last_poll(&self) -> Instant {
+        Instant::from_secs(self.last_poll_secs.load(Ordering::Relaxed).into())
+    }
+}
+
+impl Default for Health {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// What is wrong, if anything: the poll loop, or the network since `network_down_since`.
+fn verdict(
+    now: Instant,
+    last_poll: Instant,
+    poll_interval: Duration,
+    network_down_since: Option<Instant>,
+) -> Option<Stall> {
+    if now.saturating_duration_since(last_poll) > poll_interval + POLL_GRACE {
+        Some(Stall::Poll)
+    } else if network_down_since
+        .is_some_and(|since| now.saturating_duration_since(since) > NETWORK_DOWN_LIMIT)
+    {
+        Some(Stall::Network)
+    } else {
+        None
+    }
+}
+
+/// The watchdog task. `watchdog` must already be started (main starts it before bringing up
+/// the radio, so a radio that never answers resets the chip too).
+pub async fn watch(
+    mut watchdog: Watchdog,
+    stack: Stack<'static>,
+    health: &'static Health,
+    poll_interval: Duration,
+) -> ! {
+    let mut network_down_since = Some(Instant::now());
+    loop {
+        let now = Instant::now();
+        let network_up = stack.is_link_up() && stack.is_config_up();
+        network_down_since = match (network_up, network_down_since) {
+            (true, _) => None,
+            (false, None) => Some(now),
+            (false, since) => since,
+        };
+        match verdict(now, health.last_poll(), poll_interval, network_down_since) {
+            None => watchdog.feed(WATCHDOG_TIMEOUT),
+            Some(stall) => {
+                defmt::error!("{}: no longer feeding the watchdog, the chip resets", stall);
+                watchdog.set_scratch(CAUSE_SCRATCH, CAUSE_MAGIC | stall as u32);
+                loop {
+                    Timer::after(Duration::from_secs(3600)).await;
+                }
+            }
+        }
+        Timer::after(FEED_EVERY).await;
+    }
+}
