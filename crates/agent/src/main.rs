@@ -22,8 +22,8 @@ fn main() -> ExitCode {
     match run(&cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            tracing::error!("{e:#}");
-            eprintln!("promcast-agent: {e:#}");
+            // stderr is the log too (logging writes there): one copy is enough.
+            eprintln!("promcast-agent: {}", describe(&e));
             ExitCode::FAILURE
         }
     }
@@ -66,6 +66,19 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
     }
     agent.stop();
     Ok(())
+}
+
+/// The error and its causes, each cause left out when the message already says it.
+fn describe(e: &anyhow::Error) -> String {
+    let mut text = e.to_string();
+    for cause in e.chain().skip(1) {
+        let c = cause.to_string();
+        if !text.contains(&c) {
+            text.push_str(": ");
+            text.push_str(&c);
+        }
+    }
+    text
 }
 
 fn init_logging(cli: &Cli) {
