@@ -13,7 +13,7 @@ use crate::clock::{Clock, Wake};
 use crate::contacts::{ContactSource, NoContacts};
 use crate::http::HttpConfig;
 use crate::identity::{DEFAULT_MACHINE_ID_FILE, DEFAULT_NET_ROOT};
-use crate::sim::{DEFAULT_TOGGLE_EVERY, SimContacts, SimThermometers, parse_script};
+use crate::sim::{SimContacts, SimThermometers, parse_script};
 use crate::transport::Target;
 use crate::w1::{DEFAULT_ROOT, W1Bus};
 use crate::{Backends, Options, PushTo};
@@ -247,5 +247,41 @@ impl Cli {
     }
 }
 
-/// The default mean toggle time, for documentation.
-pub const SIM_TOGGLE_EVERY: Duration = DEFAULT_TOGGLE_EVERY;
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_match_the_constants() {
+        let cli = Cli::parse_from(["promcast-agent"]);
+        assert_eq!(cli.sim_toggle_every, crate::sim::DEFAULT_TOGGLE_EVERY);
+        assert_eq!(cli.w1_root, PathBuf::from(DEFAULT_ROOT));
+        assert_eq!(cli.fleet_file, PathBuf::from(DEFAULT_FLEET_FILE));
+        assert_eq!(cli.backend, BackendKind::Gpio);
+        assert_eq!(
+            usize::from(cli.max_connections),
+            HttpConfig::default().max_connections
+        );
+        assert!(matches!(cli.push(), Ok(PushTo::Fleet)));
+    }
+
+    #[test]
+    fn push_target_flag() {
+        let cli = Cli::parse_from(["promcast-agent", "--push.target", "none"]);
+        assert!(matches!(cli.push(), Ok(PushTo::Off)));
+        let cli = Cli::parse_from(["promcast-agent", "--push.target", "10.0.0.2:9999"]);
+        assert_eq!(
+            cli.push().ok(),
+            Some(PushTo::Target(Target::Addr(
+                "10.0.0.2:9999".parse().expect("addr")
+            )))
+        );
+        let cli = Cli::parse_from(["promcast-agent", "--push.target", "gateway"]);
+        assert_eq!(
+            cli.push().map_err(|e| e.to_string()).err().as_deref(),
+            Some(
+                "--push.target: \"gateway\" has no port: write \"host:port\", e.g. \"gateway:9999\""
+            )
+        );
+    }
+}

@@ -100,7 +100,8 @@ impl ContactSource for QueuedContacts {
     }
 
     fn next_edge(&self) -> Option<Instant> {
-        None
+        // An edge stamped just after the last `now` is due as soon as time reaches it.
+        self.held.map(|e| e.at)
     }
 }
 

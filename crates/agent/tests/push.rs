@@ -189,6 +189,44 @@ fn multicast_to_the_fleet_group() {
         ]
     );
     agent.stop();
+
+    // The interface given by its IPv4 address instead.
+    let backends = Backends {
+        contacts: Box::new(SimContacts::scripted(&device.pins, Vec::new())),
+        thermometers: Box::new(SimThermometers::new(&[], "", 1).expect("sim")),
+    };
+    let options = Options {
+        push: PushTo::Fleet,
+        multicast_interface: Some("127.0.0.1".into()),
+        ..Options::default()
+    };
+    let http = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let agent =
+        Agent::start(&device, backends, http, options, ManualClock::new(None)).expect("start");
+    let (n, _) = rx.recv_from(&mut buf).expect("a multicast datagram");
+    assert_eq!(
+        std::str::from_utf8(&buf[..n]).expect("UTF-8"),
+        r#"{"type": "contact", "name": "back-door", "pin": 17, "event": "state", "on": false, "since_ms": 0, "on_transitions": 0, "on_ms_total": 0, "off_ms_total": 0, "device": "pi-hall", "seq": 0}"#
+    );
+    agent.stop();
+
+    // An interface that does not exist is an error at start.
+    let backends = Backends {
+        contacts: Box::new(SimContacts::scripted(&device.pins, Vec::new())),
+        thermometers: Box::new(SimThermometers::new(&[], "", 1).expect("sim")),
+    };
+    let options = Options {
+        push: PushTo::Fleet,
+        multicast_interface: Some("eth9".into()),
+        ..Options::default()
+    };
+    let http = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let e = Agent::start(&device, backends, http, options, ManualClock::new(None))
+        .expect_err("no eth9");
+    assert_eq!(
+        e.to_string(),
+        "no such interface \"eth9\" for --push.multicast-interface"
+    );
 }
 
 #[test]
