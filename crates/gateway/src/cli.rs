@@ -127,7 +127,8 @@ pub enum Command {
         /// UDP port on 127.0.0.1.
         #[arg(long, default_value_t = crate::config::DEFAULT_UDP_PORT)]
         udp_port: u16,
-        /// Seconds between simulated polls.
+        /// Time between simulated temperature polls (at least 1s: a DS18B20 conversion alone
+        /// takes 750ms).
         #[arg(long, default_value = "2s", value_parser = humantime::parse_duration)]
         interval: Duration,
     },

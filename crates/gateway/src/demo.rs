@@ -1,159 +1,105 @@
-//! `promcast demo`: the gateway on loopback, fed by simulated temperature probes that send the
-//! same packets real devices send. Nothing joins a multicast group or leaves the machine.
+//! `promcast demo`: the gateway on loopback, fed by a simulated fleet that runs the same code
+//! real devices run — in-process agents with simulated doors and DS18B20 probes, pushing
+//! contact and temperature packets — plus one seed-style sender that, like the MicroPython
+//! Pico, names no device. Nothing joins a multicast group or leaves the machine.
 
-use std::net::{Ipv4Addr, SocketAddr, UdpSocket};
+use std::net::{Ipv4Addr, SocketAddr, TcpListener, UdpSocket};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use promcast_core::packet::{Body, Reading, Status};
+use promcast_agent::clock::SystemClock as AgentClock;
+use promcast_agent::sim::{SimContacts, SimThermometers};
+use promcast_agent::transport::Target;
+use promcast_agent::{Agent, Backends, Options, PushTo};
+use promcast_core::packet::{Body, Reading};
 use promcast_core::{Packet, Text, encode};
+use promcast_fleet::Fleet;
 
 use crate::clock::SystemClock;
 use crate::config::Config;
 use crate::{Gateway, ingest, shutdown_signal};
 
-/// One simulated probe.
-#[derive(Clone, Debug)]
-pub struct Probe {
-    /// Device name sent in `device`, or `None` for a seed-style sender identified by address.
-    pub device: Option<&'static str>,
-    /// Sensor name.
-    pub name: &'static str,
-    /// ROM id.
-    pub rom: &'static str,
-    /// Temperature it wanders around.
-    pub base: f64,
-    /// Current temperature.
-    pub value: f64,
-}
+/// The simulated fleet: two Pico-style temperature senders and a Pi with three doors.
+pub const DEMO_FLEET: &str = r#"
+[defaults]
+poll_interval = "2s"
+contact_state_interval = "30s"
 
-/// The demo fleet: two named Pico-style devices and one seed-style sender.
-pub fn fleet() -> Vec<Probe> {
-    let p = |device, name, rom, base| Probe {
-        device,
-        name,
-        rom,
-        base,
-        value: base,
-    };
-    vec![
-        p(Some("pico-loft"), "Loft", "28-00000a1b2c01", 9.0),
-        p(Some("pico-loft"), "ColdWaterTank", "28-00000a1b2c02", 4.5),
-        p(
-            Some("pico-airing"),
-            "HotWaterCylinder",
-            "28-00000a1b2c03",
-            55.0,
-        ),
-        p(
-            Some("pico-airing"),
-            "CentralHeatingFlow",
-            "28-00000a1b2c04",
-            62.0,
-        ),
-        p(None, "LivingRoom", "28-00000a1b2c05", 20.5),
-    ]
-}
+[devices.e6614103e7452d2f]
+name = "pico-loft"
+platform = "pico-w"
+probes = [
+    { rom = "28a53124070000e4", name = "ColdWaterTank", offset = 0.0 },
+    { rom = "28c3fde2050000e9", name = "Loft", offset = 0.0 },
+]
 
-/// A small deterministic PRNG (xorshift64*), so runs are reproducible.
-#[derive(Clone, Debug)]
-pub struct Rng(u64);
+[devices.e6614103e7452d30]
+name = "pico-airing"
+platform = "pico-w"
+probes = [
+    { rom = "28-00000a1b2c03", name = "HotWaterCylinder", offset = 0.0 },
+    { rom = "28-00000a1b2c04", name = "CentralHeatingFlow", offset = 0.0 },
+]
 
-impl Rng {
-    /// Seeded generator (seed 0 is replaced).
-    pub fn new(seed: u64) -> Self {
-        Rng(if seed == 0 {
-            0x9E37_79B9_7F4A_7C15
-        } else {
-            seed
-        })
-    }
-    /// Uniform in [0, 1).
-    pub fn next_f64(&mut self) -> f64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        (self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
+[devices.0123456789abcdef0123456789abcdef]
+name = "hall-pi"
+platform = "linux"
+pins = [
+    { number = 17, name = "front-door", pull = "up", active_low = true, debounce = "50ms" },
+    { number = 27, name = "back-door", pull = "up", active_low = true, debounce = "50ms" },
+    { number = 22, name = "garage", pull = "up", active_low = true, debounce = "50ms" },
+]
+"#;
 
-impl Probe {
-    /// One poll: a small random step pulled back towards the base, at DS18B20 resolution (1/16 °C).
-    pub fn step(&mut self, rng: &mut Rng) {
-        let v = self.value + (rng.next_f64() - 0.5) * 0.5 + (self.base - self.value) * 0.1;
-        self.value = (v * 16.0).round() / 16.0;
-    }
-}
+/// Temperature profiles of the simulated probes.
+const DEMO_TEMPERATURES: &[(&str, &str)] = &[
+    (
+        "pico-loft",
+        "ColdWaterTank=sine:4.5:1.5:10m,Loft=sine:9:3:15m",
+    ),
+    (
+        "pico-airing",
+        "HotWaterCylinder=walk:55:0.25,CentralHeatingFlow=sine:60:5:5m",
+    ),
+    ("hall-pi", ""),
+];
 
-/// Encode one probe's reading packet into `buf`.
-pub fn reading_packet(p: &Probe, seq: Option<u32>, buf: &mut [u8]) -> Option<usize> {
-    let packet = Packet {
-        device: p.device.map(Text::Plain),
-        seq,
-        sig: None,
-        body: Body::Reading(Reading {
-            kind: "temperature",
-            name: Text::Plain(p.name),
-            sensor: Some(Text::Plain(p.rom)),
-            value: p.value,
-            offset: Some(0.0),
-            unit: None,
-        }),
-    };
-    encode(&packet, buf).ok()
-}
+/// Mean time between simulated door movements.
+const DOOR_MEAN: Duration = Duration::from_secs(8);
 
-fn status_packet(device: &str, seq: u32, buf: &mut [u8]) -> Option<usize> {
-    let packet = Packet {
-        device: Some(Text::Plain(device)),
-        seq: Some(seq),
-        sig: None,
-        body: Body::Status(Status {
-            name: Text::Plain(device),
-            status: Text::Plain("API 200 OK"),
-        }),
-    };
-    encode(&packet, buf).ok()
-}
-
-/// Send the fleet's packets to `target` every `interval` until `stop` is set.
-pub fn simulate(
+/// Send seed-style packets (no `device`, no `seq`) for one probe until `stop` is set.
+fn seed_style_sender(
     target: SocketAddr,
     interval: Duration,
     stop: Arc<AtomicBool>,
 ) -> std::io::Result<()> {
     let sock = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0))?;
-    let mut fleet = fleet();
-    let mut rng = Rng::new(0x5EED);
-    let mut seqs: std::collections::BTreeMap<&str, u32> = Default::default();
-    let mut buf = [0u8; 512];
-    let mut polls = 0u64;
+    let mut buf = [0u8; 256];
+    let mut t = 0u32;
     while !stop.load(Ordering::Acquire) {
-        if polls.is_multiple_of(15) {
-            for dev in ["pico-loft", "pico-airing"] {
-                let seq = seqs.entry(dev).or_insert(0);
-                if let Some(n) = status_packet(dev, *seq, &mut buf) {
-                    *seq += 1;
-                    let _ = sock.send_to(&buf[..n], target);
-                }
-            }
+        // 20.5 °C with a slow wobble, at DS18B20 resolution (1/16 °C).
+        let wobble = f64::from(t % 16) - 8.0;
+        let value = ((20.5 + wobble / 16.0) * 16.0).round() / 16.0;
+        let packet = Packet {
+            device: None,
+            seq: None,
+            sig: None,
+            body: Body::Reading(Reading {
+                kind: "temperature",
+                name: Text::Plain("LivingRoom"),
+                sensor: Some(Text::Plain("28c0ffee00000042")),
+                value,
+                offset: Some(0.0),
+                unit: None,
+            }),
+        };
+        if let Ok(n) = encode(&packet, &mut buf)
+            && let Err(e) = sock.send_to(&buf[..n], target)
+        {
+            tracing::warn!(error = %e, "seed-style sender could not send");
         }
-        for p in &mut fleet {
-            p.step(&mut rng);
-            let seq = p.device.map(|d| {
-                let s = seqs.entry(d).or_insert(0);
-                let cur = *s;
-                *s += 1;
-                cur
-            });
-            if let Some(n) = reading_packet(p, seq, &mut buf)
-                && let Err(e) = sock.send_to(&buf[..n], target)
-            {
-                tracing::warn!(error = %e, "simulated probe could not send");
-            }
-        }
-        polls += 1;
+        t = t.wrapping_add(1);
         std::thread::park_timeout(interval);
     }
     Ok(())
@@ -178,32 +124,75 @@ pub async fn run(
             anyhow::anyhow!("cannot listen for HTTP on {}: {e}", cfg.web.listen_address)
         })?;
     let gw = Gateway::start(&cfg, udp, http, Arc::new(SystemClock::new())).await?;
-    let stop = Arc::new(AtomicBool::new(false));
     let target = SocketAddr::from((Ipv4Addr::LOCALHOST, udp_port));
-    let sim = {
+
+    let mut fleet_text = DEMO_FLEET.replace(
+        "\"2s\"",
+        &format!("\"{}\"", humantime::format_duration(interval)),
+    );
+    fleet_text.push('\n');
+    let fleet = Fleet::from_toml(&fleet_text, "demo fleet")?;
+    let clock = Arc::new(AgentClock::new());
+    let mut agents = Vec::new();
+    for (seed, (name, temps)) in DEMO_TEMPERATURES.iter().enumerate() {
+        let device = fleet
+            .device(name)
+            .ok_or_else(|| anyhow::anyhow!("demo fleet lacks {name}"))?;
+        let backends = Backends {
+            contacts: Box::new(SimContacts::random(
+                &device.pins,
+                0xD00 + seed as u64,
+                DOOR_MEAN,
+            )),
+            thermometers: Box::new(SimThermometers::new(
+                &device.probes,
+                temps,
+                0x7E4 + seed as u64,
+            )?),
+        };
+        let options = Options {
+            push: PushTo::Target(Target::Addr(target)),
+            ..Options::default()
+        };
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
+        let agent = Agent::start(device, backends, listener, options, clock.clone())
+            .map_err(|e| anyhow::anyhow!("cannot start simulated device {name}: {e}"))?;
+        agents.push((*name, agent));
+    }
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let seed_sender = {
         let stop = stop.clone();
         std::thread::Builder::new()
-            .name("promcast-sim".into())
-            .spawn(move || simulate(target, interval, stop))?
+            .name("promcast-seed-sim".into())
+            .spawn(move || seed_style_sender(target, interval, stop))?
     };
+
     let base = format!("http://{}", gw.http_addr);
-    println!("promcast demo: gateway with simulated sensors, on loopback only");
+    println!("promcast demo: the gateway and a simulated fleet, on loopback only");
     println!("  landing page: {base}/");
     println!("  metrics:      {base}{}", cfg.web.telemetry_path);
+    println!("  devices pushing to udp://{target}:");
+    for (name, agent) in &agents {
+        println!(
+            "    {name:<12} (its own metrics: http://{}/metrics)",
+            agent.http_addr()
+        );
+    }
+    println!("    and a seed-style Pico that names no device (shown by its address, 127.0.0.1)");
+    println!("try:");
     println!(
-        "  sensors:      {} simulated DS18B20 probes sending to udp://{target} every {}",
-        fleet().len(),
-        humantime::format_duration(interval)
-    );
-    println!(
-        "try:  curl -s {base}{} | grep '^temperature'",
+        "  curl -s {base}{} | grep -E '^(temperature|gpio_pin_is_on)'",
         cfg.web.telemetry_path
     );
     println!("Ctrl-C stops it.");
     shutdown.await;
     stop.store(true, Ordering::Release);
-    sim.thread().unpark();
-    let _ = sim.join();
+    seed_sender.thread().unpark();
+    let _ = seed_sender.join();
+    for (_, agent) in agents {
+        agent.stop();
+    }
     gw.stop().await?;
     Ok(())
 }
