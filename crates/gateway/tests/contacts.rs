@@ -7,24 +7,20 @@ use std::time::Duration;
 
 use common::{Harness, rejected, sample};
 
-fn contact(
-    event: &str,
-    on: bool,
-    since: u64,
-    since_on: &str,
-    since_off: &str,
-    n: u64,
-    on_ms: u64,
-    off_ms: u64,
-) -> Vec<u8> {
+/// One input's state as a device reports it: (on, since, since_on, since_off, on
+/// transitions, on ms total, off ms total); `None` ages are left out of the packet.
+type State = (bool, u64, Option<u64>, Option<u64>, u64, u64, u64);
+
+fn contact(event: &str, state: State) -> Vec<u8> {
+    let (on, since, since_on, since_off, n, on_ms, off_ms) = state;
     let mut s = format!(
         r#"{{"type": "contact", "name": "left", "pin": 32, "event": "{event}", "on": {on}, "since_ms": {since}"#
     );
-    if !since_on.is_empty() {
-        s += &format!(r#", "since_on_ms": {since_on}"#);
+    if let Some(v) = since_on {
+        s += &format!(r#", "since_on_ms": {v}"#);
     }
-    if !since_off.is_empty() {
-        s += &format!(r#", "since_off_ms": {since_off}"#);
+    if let Some(v) = since_off {
+        s += &format!(r#", "since_off_ms": {v}"#);
     }
     s += &format!(
         r#", "on_transitions": {n}, "on_ms_total": {on_ms}, "off_ms_total": {off_ms}, "device": "door-esp"}}"#
@@ -42,8 +38,11 @@ fn gpio_lines(body: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pushed_contacts_are_served_as_the_seed_families() {
     let mut h = Harness::start().await;
-    h.send(&contact("edge", true, 0, "0", "4500", 5, 123_456, 99_000))
-        .await;
+    h.send(&contact(
+        "edge",
+        (true, 0, Some(0), Some(4500), 5, 123_456, 99_000),
+    ))
+    .await;
     h.clock.advance(Duration::from_millis(2500));
     let body = h.scrape().await;
     let l = r#"{hostname="door-esp",pin_name="left",pin_number="32"}"#;
@@ -93,12 +92,13 @@ gpio_pin_off_duration_seconds_total{l} 99.0
 async fn a_state_packet_repairs_a_lost_edge_and_reordered_packets_are_dropped() {
     let mut h = Harness::start().await;
     // Door opened (edge seen), then closed 3 s later: that edge is lost.
-    h.send(&contact("edge", true, 0, "0", "", 1, 0, 60_000))
+    h.send(&contact("edge", (true, 0, Some(0), None, 1, 0, 60_000)))
         .await;
     h.clock.advance(Duration::from_secs(60));
     // The periodic state packet 60 s after opening: closed for 57 s.
     h.send(&contact(
-        "state", false, 57_000, "60000", "57000", 1, 3_000, 117_000,
+        "state",
+        (false, 57_000, Some(60_000), Some(57_000), 1, 3_000, 117_000),
     ))
     .await;
     let body = h.scrape().await;
@@ -120,7 +120,7 @@ async fn a_state_packet_repairs_a_lost_edge_and_reordered_packets_are_dropped() 
         Some("3.0".into())
     );
     // A copy of the first edge arriving late is older than what is held: dropped and counted.
-    h.send(&contact("edge", true, 0, "0", "", 1, 0, 116_000))
+    h.send(&contact("edge", (true, 0, Some(0), None, 1, 0, 116_000)))
         .await;
     let body = h.scrape().await;
     assert_eq!(rejected(&body, "out_of_order"), 1);
@@ -129,7 +129,7 @@ async fn a_state_packet_repairs_a_lost_edge_and_reordered_packets_are_dropped() 
         Some("0".into())
     );
     // After a restart the totals start again from zero: accepted.
-    h.send(&contact("state", false, 1_000, "", "", 0, 0, 1_000))
+    h.send(&contact("state", (false, 1_000, None, None, 0, 0, 1_000)))
         .await;
     let body = h.scrape().await;
     assert_eq!(
@@ -156,8 +156,11 @@ async fn contact_packets_without_a_device_are_rejected() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_landing_page_lists_pushed_contacts() {
     let mut h = Harness::start().await;
-    h.send(&contact("edge", true, 0, "0", "4500", 5, 123_456, 99_000))
-        .await;
+    h.send(&contact(
+        "edge",
+        (true, 0, Some(0), Some(4500), 5, 123_456, 99_000),
+    ))
+    .await;
     h.clock.advance(Duration::from_millis(2500));
     let page = h.get("/", &[]).await.text().to_owned();
     let from = page.find("<h2>Contacts</h2>").expect("contacts section");
