@@ -207,7 +207,7 @@ fn nvram(manifest_dir: &Path, out: &Path) -> Result<(), Problems> {
         bin.push(0);
     }
     bin.extend_from_slice(&[0, 0]);
-    while bin.len() % 4 != 0 {
+    while !bin.len().is_multiple_of(4) {
         bin.push(0);
     }
     write_if_changed(&out.join("nvram.bin"), &bin)
@@ -276,7 +276,7 @@ fn select(fleet: &Fleet, chip: Chip) -> Result<&Device, Problems> {
             None => "this firmware is for pico-w and pico2-w devices only".to_owned(),
         };
         return Err(one(format!(
-            "{} ({}) is a {} device, and this build is for {platform}: {hint}",
+            "{} ({}) has platform = \"{}\", and this build is for {platform}: {hint}",
             device.name, device.id, device.platform
         )));
     }
