@@ -2,7 +2,7 @@
 # Build the firmware for both boards, write their UF2 images, and print one size row per
 # board for the CI size table:
 #
-#   pico-w rp2040 pico-loft: uf2_payload=384256 flash=384152 data=196 bss=26160 uninit=1024 static_ram=26356
+#   pico-w rp2040 pico-loft: uf2_payload=384512 flash=384344 data=196 bss=26176 uninit=1024 static_ram=26372
 #
 # uf2_payload is what the UF2 writes to flash (whole 256-byte pages, Wi-Fi blob included);
 # static_ram is .data + .bss (.uninit, the RTT log buffer, and the stack come on top). The

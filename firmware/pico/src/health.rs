@@ -1,13 +1,14 @@
 //! Reset causes and the hardware watchdog.
 //!
 //! The watchdog task feeds the watchdog once a second while the device works: the poll loop
-//! has started a poll within its interval (plus a grace period), and the network has not been
-//! down for longer than [`NETWORK_DOWN_LIMIT`] despite the radio task's rejoining. When either
+//! has started a poll within its interval (plus a grace period), the network has not been
+//! down for longer than [`NETWORK_DOWN_LIMIT`] despite the radio task's rejoining, and the
+//! 1-Wire bus has not timed out (which leaves its PIO program out of step). When one of these
 //! fails, it writes the cause to a watchdog scratch register and stops feeding, and the chip
 //! resets within [`WATCHDOG_TIMEOUT`]. A panic or a hung executor stops the feeding too. The
 //! next boot reports the cause in its status packet.
 
-use core::sync::atomic::{AtomicU32, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 use embassy_net::Stack;
 use embassy_rp::watchdog::{ResetReason, Watchdog};
@@ -37,6 +38,8 @@ pub enum Stall {
     Poll = 1,
     /// The network stayed down for [`NETWORK_DOWN_LIMIT`].
     Network = 2,
+    /// A 1-Wire transfer timed out, leaving the PIO program out of step.
+    Bus = 3,
 }
 
 /// Why the chip last started.
@@ -60,6 +63,7 @@ impl ResetCause {
             ResetCause::PowerOn => "power-on",
             ResetCause::Stall(Stall::Poll) => "watchdog (poll loop stalled)",
             ResetCause::Stall(Stall::Network) => "watchdog (network down too long)",
+            ResetCause::Stall(Stall::Bus) => "watchdog (1-Wire bus stuck)",
             ResetCause::Watchdog => "watchdog",
             ResetCause::Forced => "forced",
         }
@@ -75,6 +79,7 @@ pub fn take_reset_cause(watchdog: &mut Watchdog) -> ResetCause {
         .and_then(|code| match code {
             1 => Some(Stall::Poll),
             2 => Some(Stall::Network),
+            3 => Some(Stall::Bus),
             _ => None,
         });
     match (watchdog.reset_reason(), recorded) {
@@ -89,6 +94,8 @@ pub fn take_reset_cause(watchdog: &mut Watchdog) -> ResetCause {
 pub struct Health {
     /// Seconds since boot at which the last poll started.
     last_poll_secs: AtomicU32,
+    /// The 1-Wire bus is out of step.
+    bus_wedged: AtomicBool,
 }
 
 impl Health {
@@ -96,6 +103,7 @@ impl Health {
     pub const fn new() -> Self {
         Health {
             last_poll_secs: AtomicU32::new(0),
+            bus_wedged: AtomicBool::new(false),
         }
     }
 
@@ -103,6 +111,11 @@ impl Health {
     pub fn poll_started(&self) {
         let secs = u32::try_from(Instant::now().as_secs()).unwrap_or(u32::MAX);
         self.last_poll_secs.store(secs, Ordering::Relaxed);
+    }
+
+    /// The 1-Wire bus needs a reset.
+    pub fn bus_wedged(&self) {
+        self.bus_wedged.store(true, Ordering::Relaxed);
     }
 
     fn last_poll(&self) -> Instant {
@@ -151,7 +164,12 @@ pub async fn watch(
             (false, None) => Some(now),
             (false, since) => since,
         };
-        match verdict(now, health.last_poll(), poll_interval, network_down_since) {
+        let stall = if health.bus_wedged.load(Ordering::Relaxed) {
+            Some(Stall::Bus)
+        } else {
+            verdict(now, health.last_poll(), poll_interval, network_down_since)
+        };
+        match stall {
             None => watchdog.feed(WATCHDOG_TIMEOUT),
             Some(stall) => {
                 defmt::error!("{}: no longer feeding the watchdog, the chip resets", stall);

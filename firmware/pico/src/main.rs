@@ -97,6 +97,8 @@ async fn main(spawner: Spawner) {
     let mut watchdog = Watchdog::new(p.WATCHDOG);
     let reset = health::take_reset_cause(&mut watchdog);
     defmt::info!("reset cause: {}", reset);
+    // A debugger halting the chip should not reset it.
+    watchdog.pause_on_debug(true);
     watchdog.start(health::WATCHDOG_TIMEOUT);
 
     // The CYW43 radio on PIO0: power GP23, chip select GP25, data GP24, clock GP29.

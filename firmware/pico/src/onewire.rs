@@ -5,7 +5,9 @@
 //! power is not supported: it needs a strong pull-up during the conversion.
 //!
 //! Every operation has a time limit; a bus that stops answering is a [`ReadError::Bus`],
-//! never a hang.
+//! never a hang. A transfer cut short leaves the PIO program's FIFOs out of step with the
+//! driver, so after a timeout the bus reports itself [`Bus::wedged`] and the watchdog task
+//! resets the chip (see `health`).
 
 use embassy_rp::peripherals::PIO1;
 use embassy_rp::pio_programs::onewire::{PioOneWire, PioOneWireSearch};
@@ -39,12 +41,28 @@ pub type Found = Vec<RomId, MAX_PROBES>;
 /// The bus, on PIO1 state machine 0 (PIO0 drives the CYW43).
 pub struct Bus<'d> {
     wire: PioOneWire<'d, PIO1, 0>,
+    wedged: bool,
 }
 
 impl<'d> Bus<'d> {
     /// The bus on `wire`.
     pub fn new(wire: PioOneWire<'d, PIO1, 0>) -> Self {
-        Bus { wire }
+        Bus {
+            wire,
+            wedged: false,
+        }
+    }
+
+    /// Whether an operation timed out: the driver and the PIO program may disagree from
+    /// then on, and only a reset makes the bus trustworthy again.
+    pub fn wedged(&self) -> bool {
+        self.wedged
+    }
+
+    /// A timed-out operation's error; marks the bus wedged.
+    fn timed_out(&mut self) -> ReadError {
+        self.wedged = true;
+        ReadError::Bus
     }
 
     /// Reset pulse: `Ok` when some device answered with a presence pulse.
@@ -52,14 +70,15 @@ impl<'d> Bus<'d> {
         match with_timeout(OP_TIMEOUT, self.wire.reset()).await {
             Ok(true) => Ok(()),
             Ok(false) => Err(ReadError::Missing),
-            Err(_) => Err(ReadError::Bus),
+            Err(_) => Err(self.timed_out()),
         }
     }
 
     async fn write(&mut self, bytes: &[u8]) -> Result<(), ReadError> {
-        with_timeout(OP_TIMEOUT, self.wire.write_bytes(bytes))
-            .await
-            .map_err(|_| ReadError::Bus)
+        match with_timeout(OP_TIMEOUT, self.wire.write_bytes(bytes)).await {
+            Ok(()) => Ok(()),
+            Err(_) => Err(self.timed_out()),
+        }
     }
 
     /// Search ROM (0xF0, through embassy-rp's search helper) until every device is found: the DS18B20s with a valid ROM CRC, up to
@@ -72,9 +91,10 @@ impl<'d> Bus<'d> {
             if search.is_finished() {
                 return Ok(());
             }
-            let next = with_timeout(SEARCH_PASS_TIMEOUT, search.next(&mut self.wire))
-                .await
-                .map_err(|_| ReadError::Bus)?;
+            let next = match with_timeout(SEARCH_PASS_TIMEOUT, search.next(&mut self.wire)).await {
+                Ok(next) => next,
+                Err(_) => return Err(self.timed_out()),
+            };
             let Some(id) = next else {
                 return Ok(());
             };
@@ -119,9 +139,12 @@ impl<'d> Bus<'d> {
         command[9] = READ_SCRATCHPAD;
         self.write(&command).await?;
         let mut scratchpad = [0; SCRATCHPAD_LEN];
-        with_timeout(OP_TIMEOUT, self.wire.read_bytes(&mut scratchpad))
+        if with_timeout(OP_TIMEOUT, self.wire.read_bytes(&mut scratchpad))
             .await
-            .map_err(|_| ReadError::Bus)?;
+            .is_err()
+        {
+            return Err(self.timed_out());
+        }
         Ok(scratchpad)
     }
 }

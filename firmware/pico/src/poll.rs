@@ -112,6 +112,10 @@ pub async fn run(board: Board<'_>) -> ! {
         .await;
         let status = poll.finish(&mut buf);
         tally.send_encoded(&mut push, status, &buf).await;
+        if bus.wedged() {
+            defmt::error!("1-Wire bus timed out; the watchdog resets the chip");
+            health.bus_wedged();
+        }
 
         if let (Some(sensor), Some(name)) = (internal.as_mut(), config::INTERNAL_TEMPERATURE) {
             match sensor.read().await {
@@ -149,7 +153,8 @@ async fn read_probes<L: Led>(
     tally: &mut Tally,
     buf: &mut [u8; PACKET_LEN],
 ) {
-    let converted = match bus.search(found).await {
+    let searched = bus.search(found).await;
+    let converted = match searched {
         Ok(()) if found.is_empty() => Err(ReadError::Missing),
         Ok(()) => bus.convert_all().await,
         Err(e) => Err(e),
@@ -158,11 +163,12 @@ async fn read_probes<L: Led>(
         Timer::after(Duration::from_millis(probe::CONVERSION_TIME_MS)).await;
     }
     for setting in config::PROBES {
-        // A configured probe the search did not find is missing (the core's contract).
+        // A configured probe a complete search did not find is missing (the core's
+        // contract); after a failed search, the bus is to blame.
         let read = if found.contains(&setting.rom) {
             read_one(bus, &setting.rom, converted).await
         } else {
-            Err(ReadError::Missing)
+            Err(searched.err().unwrap_or(ReadError::Missing))
         };
         let encoded = poll.reading(&setting.rom, read, buf);
         tally.send_encoded(push, encoded, buf).await;
