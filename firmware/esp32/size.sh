@@ -6,7 +6,8 @@
 #
 # image bytes: the flash image as `espflash save-image` writes it (what is flashed at the app
 #   partition), or, without espflash, the loadable ELF segments plus the image format's
-#   headers (a few hundred bytes under espflash's figure, which also pads segments).
+#   headers (up to a few KiB under espflash's figure, which also pads segments to the
+#   flash cache's page alignment).
 # static RAM: .data + .bss (initialised and zeroed statics: task pools, socket and HTTP
 #   buffers, the 36 KiB heap arena); the stack and the heap in reclaimed bootloader RAM are
 #   not in it.
@@ -34,15 +35,24 @@ image_bytes() {
   local chip=$1 elf=$2 bin
   if command -v espflash >/dev/null; then
     bin=$(mktemp)
-    espflash save-image --chip "$chip" "$elf" "$bin" >/dev/null
+    log=$(mktemp)
+    if ! espflash save-image --chip "$chip" "$elf" "$bin" >"$log" 2>&1; then
+      cat "$log" >&2
+      rm -f "$bin" "$log"
+      return 1
+    fi
     stat -c %s "$bin"
-    rm -f "$bin"
+    rm -f "$bin" "$log"
   else
     # ESP image: 24-byte header, per segment an 8-byte header and its bytes padded to 4,
     # checksum padding to 16, SHA-256 digest (32).
-    readelf -lW "$elf" | awk '
-      $1 == "LOAD" && strtonum($5) > 0 { n++; total += 8 + int((strtonum($5) + 3) / 4) * 4 }
-      END { print 24 + total + 16 + 32 }'
+    local type offset vaddr paddr filesz rest total=$((24 + 16 + 32))
+    while read -r type offset vaddr paddr filesz rest; do
+      [[ $type == LOAD ]] || continue
+      filesz=$((16#${filesz#0x}))
+      ((filesz > 0)) && total=$((total + 8 + (filesz + 3) / 4 * 4))
+    done < <(readelf -lW "$elf")
+    echo "$total"
   fi
 }
 
