@@ -12,9 +12,10 @@
 #   buffers, the 36 KiB heap arena); the stack and the heap in reclaimed bootloader RAM are
 #   not in it.
 #
-# Devices come from ci/fleet.toml unless PROMCAST_FLEET (and PROMCAST_DEVICE) say otherwise;
-# Wi-Fi credentials are placeholders unless given (see README.md). Fails when the ESP32-C3
-# image is over its budget.
+# Each chip's device is the fleet's only device of that chip (or PROMCAST_DEVICE, with one
+# chip named), from ci/fleet.toml unless PROMCAST_FLEET names another fleet file; Wi-Fi
+# credentials are placeholders unless given (see README.md). Fails when the ESP32-C3 image
+# is over its budget.
 #
 #   firmware/esp32/size.sh            both chips
 #   firmware/esp32/size.sh esp32c6    one
@@ -24,10 +25,10 @@ cd "$(dirname "$0")"
 # Image budget of the ESP32-C3 build.
 C3_BUDGET=$((600 * 1024))
 
-# chip target features ci-device
+# chip target
 CHIPS=(
-  "esp32c3 riscv32imc-unknown-none-elf esp32c3 ci-esp32c3"
-  "esp32c6 riscv32imac-unknown-none-elf esp32c6 ci-esp32c6"
+  "esp32c3 riscv32imc-unknown-none-elf"
+  "esp32c6 riscv32imac-unknown-none-elf"
 )
 
 # The flash image size of an ELF.
@@ -62,15 +63,15 @@ static_ram_bytes() {
 }
 
 main() {
-  local wanted=("$@") row chip target features device elf image ram over=0
+  local wanted=("$@") row chip target elf image ram over=0
   export PROMCAST_FLEET=${PROMCAST_FLEET:-$PWD/ci/fleet.toml}
   echo "| chip | image bytes | static RAM bytes (.data + .bss) |"
   echo "| --- | ---: | ---: |"
   for row in "${CHIPS[@]}"; do
-    read -r chip target features device <<<"$row"
+    read -r chip target <<<"$row"
     if ((${#wanted[@]})) && [[ " ${wanted[*]} " != *" $chip "* ]]; then continue; fi
-    PROMCAST_DEVICE=${PROMCAST_DEVICE:-$device} cargo build --release --locked --quiet \
-      --no-default-features --features "$features" --target "$target" >&2
+    cargo build --release --locked --quiet \
+      --no-default-features --features "$chip" --target "$target" >&2
     elf=target/$target/release/promcast-esp32
     image=$(image_bytes "$chip" "$elf")
     ram=$(static_ram_bytes "$elf")

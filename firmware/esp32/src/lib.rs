@@ -16,6 +16,7 @@
 //! * [`push`]: contact packets over UDP.
 //! * [`health`]: when the watchdog may be fed.
 #![no_std]
+#![forbid(unsafe_code)]
 #![deny(
     clippy::mem_forget,
     reason = "mem::forget is generally not safe to do with esp_hal types, especially those \
