@@ -36,9 +36,9 @@ const MAX_DHCP_HOSTNAME: usize = 32;
 /// Exposition bytes besides the pins' samples: HELP/TYPE/UNIT of every family, process,
 /// device, build and extra families, with room to spare.
 const METRICS_BASE: usize = 4096;
-/// Bytes of one pin sample line besides its hostname and pin name (sample name up to 35,
-/// label names and punctuation, pin number, value up to 24 characters).
-const METRICS_LINE: usize = 120;
+/// Bytes of one pin sample line besides its hostname and pin name: sample name (up to 35),
+/// label names and punctuation (40), pin number (2), value (up to 24), separators.
+const METRICS_LINE: usize = 110;
 /// `gpio_pin_*` families per pin.
 const PIN_FAMILIES: usize = 8;
 /// The exposition buffer is rounded up to a multiple of this.
@@ -387,14 +387,24 @@ fn revision(repo: &Path) -> String {
 }
 
 /// The exposition buffer for these pins: the fixed part plus each pin's sample lines with
-/// every label character escaped (doubled), rounded up.
+/// their label values as escaped in the exposition, rounded up.
 fn metrics_buf_len(device: &Device) -> usize {
+    let host = escaped_len(&device.hostname);
     let pins: usize = device
         .pins
         .iter()
-        .map(|p| PIN_FAMILIES * (METRICS_LINE + 2 * (device.hostname.len() + p.name.len())))
+        .map(|p| PIN_FAMILIES * (METRICS_LINE + host + escaped_len(&p.name)))
         .sum();
     (METRICS_BASE + pins).div_ceil(METRICS_ALIGN) * METRICS_ALIGN
+}
+
+/// Length of a label value in the exposition: `\`, `"` and newline take two bytes.
+fn escaped_len(value: &str) -> usize {
+    value.len()
+        + value
+            .bytes()
+            .filter(|b| matches!(b, b'\\' | b'"' | b'\n'))
+            .count()
 }
 
 /// A `core::time::Duration` expression.
