@@ -9,6 +9,7 @@
 //! * [`http`]: a sans-IO HTTP/1.x request parser and response writer for devices.
 //! * [`probe`], [`sender`]: DS18B20 probes and the temperature sender's poll logic.
 //! * [`contact`]: a device's contact push packets (an edge packet, periodic state rounds).
+//! * [`announce`]: a device's announce packets, for the gateway's service discovery.
 //! * [`schedule`]: periodic jobs, start to start, without drift or catch-up bursts.
 //! * [`time`]: the monotonic [`time::Instant`] callers pass in.
 //!
@@ -19,6 +20,7 @@
 #[cfg(test)]
 extern crate std;
 
+pub mod announce;
 pub mod contact;
 pub mod device;
 pub mod expo;

@@ -27,20 +27,26 @@ pub const MAX_UNIT_LEN: usize = 32;
 pub const MAX_KIND_LEN: usize = 32;
 /// Longest accepted `sig`.
 pub const MAX_SIG_LEN: usize = 128;
+/// Longest accepted `path` of an announce packet.
+pub const MAX_PATH_LEN: usize = 64;
 /// Deepest accepted nesting of objects and arrays (in ignored fields), counting the packet
 /// object itself.
 pub const MAX_NESTING: usize = json::MAX_DEPTH;
 
 /// Message types set aside for later protocol versions. A packet with one of these `type`s is
 /// rejected with [`DecodeError::UnsupportedType`] rather than read as a reading kind.
-pub const RESERVED_TYPES: &[&str] = &["announce", "state", "event", "hello"];
+pub const RESERVED_TYPES: &[&str] = &["state", "event", "hello"];
 
 /// The `type` of a [contact packet](Contact).
 const CONTACT_TYPE: &str = "contact";
 
+/// The `type` of an [announce packet](Announce).
+const ANNOUNCE_TYPE: &str = "announce";
+
 /// Whether `kind` is accepted as a reading kind in `type`: `[a-z][a-z0-9_]*`, at most
-/// [`MAX_KIND_LEN`] bytes, and neither `status`, `contact`, a [reserved type](RESERVED_TYPES)
-/// nor the name of another packet field (so the value field cannot clash with one).
+/// [`MAX_KIND_LEN`] bytes, and neither `status`, `contact`, `announce`, a
+/// [reserved type](RESERVED_TYPES) nor the name of another packet field (so the value field
+/// cannot clash with one).
 pub fn is_reading_kind(kind: &str) -> bool {
     let b = kind.as_bytes();
     matches!(b.first(), Some(b'a'..=b'z'))
@@ -49,6 +55,7 @@ pub fn is_reading_kind(kind: &str) -> bool {
             .all(|c| matches!(c, b'a'..=b'z' | b'0'..=b'9' | b'_'))
         && !FIELDS.contains(&kind)
         && kind != CONTACT_TYPE
+        && kind != ANNOUNCE_TYPE
         && !RESERVED_TYPES.contains(&kind)
 }
 
@@ -77,6 +84,10 @@ pub enum Body<'a> {
     /// `{"type": "contact", "name": .., "pin": .., "event": .., "on": .., ...}`: a two-state
     /// input's state, pushed by the device. [`Packet::device`] is always present.
     Contact(Contact<'a>),
+    /// `{"type": "announce", "name": .., "port": .., "path": ..}`: where the device serves
+    /// its own metrics, for the gateway's service discovery. [`Packet::device`] is always
+    /// present.
+    Announce(Announce<'a>),
 }
 
 /// A sensor reading.
@@ -239,6 +250,41 @@ impl From<&Contact<'_>> for PinSnapshot {
     }
 }
 
+/// A device that serves its own metrics over HTTP says where: the gateway lists it as a
+/// Prometheus scrape target at `<source address of the packet>:<port>`, so new devices are
+/// scraped without anyone editing `prometheus.yml`. Sent periodically (see
+/// [`crate::announce::Announcer`]); the gateway forgets a target not announced again within
+/// its ttl.
+///
+/// On the wire, in this order (`path` left out when absent; `device` is required):
+///
+/// ```json
+/// {"type": "announce", "name": "pi-hall", "port": 10081, "path": "/metrics", "device": "pi-hall", "seq": 3}
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Announce<'a> {
+    /// The device's hostname, e.g. `pi-hall` (`"name"`, required); its own metrics carry it
+    /// in their `hostname` label.
+    pub name: Text<'a>,
+    /// The TCP port it serves HTTP on (`"port"`, 1..=65535).
+    pub port: u16,
+    /// The path of its metrics (`"path"`, optional, starts with `/`, at most
+    /// [`MAX_PATH_LEN`] bytes); absent: the scrape job's own (Prometheus' default
+    /// `/metrics`).
+    pub path: Option<Text<'a>>,
+}
+
+impl<'a> Announce<'a> {
+    /// An announcement of `port` without a `path`.
+    pub fn new(name: Text<'a>, port: u16) -> Self {
+        Announce {
+            name,
+            port,
+            path: None,
+        }
+    }
+}
+
 /// A device's packet counter, the source of `seq`: the value for the next packet, advanced
 /// once that packet is sent, wrapping from `u32::MAX` to 0.
 ///
@@ -295,10 +341,11 @@ pub fn value_from_f32(x: f32) -> f64 {
 /// field, whatever is wrong with that field (missing, wrong type, too long, invalid value,
 /// duplicated value field).
 ///
-/// A contact packet has no value field. Its own fields are known fields once `type` says
-/// `contact`: a duplicated one is reported right after `type`, and after `seq` come a
-/// missing `device`, then `pin`, `event`, `on`, `since_ms`, `since_on_ms`, `since_off_ms`,
-/// `on_transitions`, `on_ms_total`, `off_ms_total`.
+/// Contact and announce packets have no value field. Their own fields are known fields once
+/// `type` says `contact` or `announce`: a duplicated one is reported right after `type`, and
+/// after `seq` come a missing `device`, then, for a contact packet, `pin`, `event`, `on`,
+/// `since_ms`, `since_on_ms`, `since_off_ms`, `on_transitions`, `on_ms_total`,
+/// `off_ms_total`, and for an announce packet `port`, `path`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum DecodeError {
@@ -315,7 +362,9 @@ pub enum DecodeError {
     WrongType(&'static str),
     /// A known field appears twice.
     DuplicateField(&'static str),
-    /// A number is NaN, infinite, or out of range for its field (e.g. `seq` negative).
+    /// A value is out of range for its field: a number NaN, infinite or out of range (e.g.
+    /// `seq` negative, `port` 0), or a string its field does not allow (a contact `event`
+    /// other than `edge` and `state`, an announce `path` not starting with `/`).
     InvalidValue(&'static str),
     /// A string field is longer than its limit.
     TooLong(&'static str),
@@ -384,7 +433,7 @@ impl fmt::Display for DecodeError {
             DecodeError::WrongType(field) => {
                 let expected = if field == "on" {
                     "true or false"
-                } else if is_number_field(field) || is_contact_integer(field) {
+                } else if is_number_field(field) || is_contact_integer(field) || field == "port" {
                     "a number"
                 } else {
                     "a string"
@@ -403,6 +452,12 @@ impl fmt::Display for DecodeError {
             }
             DecodeError::InvalidValue("event") => {
                 f.write_str("field \"event\" is not \"edge\" or \"state\"")
+            }
+            DecodeError::InvalidValue("port") => {
+                f.write_str("field \"port\" is not an integer from 1 to 65535")
+            }
+            DecodeError::InvalidValue("path") => {
+                f.write_str("field \"path\" does not start with \"/\"")
             }
             DecodeError::InvalidValue(field) if is_contact_integer(field) => {
                 write!(
@@ -437,9 +492,11 @@ pub enum EncodeError {
     BufferFull,
     /// A value is NaN or infinite.
     NonFinite,
-    /// A field breaks a decode rule (too long, bad kind), so the packet would be rejected.
+    /// A field breaks a decode rule (too long, bad kind, port 0, a path without its leading
+    /// `/`), so the packet would be rejected.
     Invalid(&'static str),
-    /// A field the packet type requires is absent (`device` of a contact packet).
+    /// A field the packet type requires is absent (`device` of a contact or announce
+    /// packet).
     Missing(&'static str),
 }
 
@@ -449,6 +506,13 @@ impl fmt::Display for EncodeError {
             EncodeError::BufferFull => f.write_str("buffer too small for the packet"),
             EncodeError::NonFinite => f.write_str("value or offset is NaN or infinite"),
             EncodeError::Invalid("type") => f.write_str("kind is not a valid reading kind"),
+            EncodeError::Invalid("port") => {
+                f.write_str("field \"port\" is 0; a port is 1 to 65535")
+            }
+            EncodeError::Invalid("path") => write!(
+                f,
+                "field \"path\" does not start with \"/\" or is longer than {MAX_PATH_LEN} bytes"
+            ),
             EncodeError::Invalid(field) => write!(f, "field \"{field}\" is too long"),
             EncodeError::Missing(field) => write!(f, "required field \"{field}\" is missing"),
         }
@@ -475,13 +539,14 @@ enum Field {
 }
 
 /// The string fields and their limits.
-const STRING_LIMITS: [(&str, usize); 6] = [
+const STRING_LIMITS: [(&str, usize); 7] = [
     ("name", MAX_NAME_LEN),
     ("sensor", MAX_SENSOR_LEN),
     ("device", MAX_DEVICE_LEN),
     ("status", MAX_STATUS_LEN),
     ("unit", MAX_UNIT_LEN),
     ("sig", MAX_SIG_LEN),
+    ("path", MAX_PATH_LEN),
 ];
 
 /// The kinds whose value field errors name the field itself.
@@ -505,6 +570,9 @@ const CONTACT_FIELDS: [&str; 9] = [
     "on_ms_total",
     "off_ms_total",
 ];
+
+/// The fields of an announce packet besides `name`, in the order their problems are reported.
+const ANNOUNCE_FIELDS: [&str; 2] = ["port", "path"];
 
 /// Whether `field` is a contact field that holds an integer: a `u64`, or a `u32` for `pin`.
 fn is_contact_integer(field: &str) -> bool {
@@ -628,14 +696,22 @@ impl<'a> Members<'a> {
 
     /// A string field no longer than its limit.
     fn text(&self, field: Field, max: usize) -> Result<Option<Text<'a>>, DecodeError> {
-        let name = FIELDS[field as usize];
-        match self.get(field) {
-            None => Ok(None),
-            Some(Value::Str(s)) if s.decoded_len > max => Err(DecodeError::TooLong(name)),
-            Some(Value::Str(s)) if s.escaped => Ok(Some(Text::Escaped(s.raw))),
-            Some(Value::Str(s)) => Ok(Some(Text::Plain(s.raw))),
-            Some(_) => Err(DecodeError::WrongType(name)),
-        }
+        string(self.get(field), FIELDS[field as usize], max)
+    }
+}
+
+/// A string no longer than `max` decoded bytes.
+fn string<'a>(
+    v: Option<Value<'a>>,
+    field: &'static str,
+    max: usize,
+) -> Result<Option<Text<'a>>, DecodeError> {
+    match v {
+        None => Ok(None),
+        Some(Value::Str(s)) if s.decoded_len > max => Err(DecodeError::TooLong(field)),
+        Some(Value::Str(s)) if s.escaped => Ok(Some(Text::Escaped(s.raw))),
+        Some(Value::Str(s)) => Ok(Some(Text::Plain(s.raw))),
+        Some(_) => Err(DecodeError::WrongType(field)),
     }
 }
 
@@ -678,24 +754,28 @@ fn integer<T: core::str::FromStr>(
     }
 }
 
-/// The members of a contact packet that only contact packets know, by [`CONTACT_FIELDS`]
-/// index.
-#[derive(Default)]
-struct ContactMembers<'a> {
-    fields: [Option<Value<'a>>; CONTACT_FIELDS.len()],
+/// The members only one message type knows (a contact packet's `pin`, ..., an announce
+/// packet's `port` and `path`), by index into that type's field list (`names`).
+struct ExtraMembers<'a, const N: usize> {
+    names: &'static [&'static str; N],
+    values: [Option<Value<'a>>; N],
 }
 
-impl<'a> ContactMembers<'a> {
-    /// Scan `src`, which [`Members::scan`] has found to be one well-formed object.
-    fn scan(src: &'a str) -> Result<Self, DecodeError> {
-        let mut m = ContactMembers::default();
+impl<'a, const N: usize> ExtraMembers<'a, N> {
+    /// Scan `src`, which [`Members::scan`] has found to be one well-formed object, for the
+    /// members named in `names`.
+    fn scan(src: &'a str, names: &'static [&'static str; N]) -> Result<Self, DecodeError> {
+        let mut m = ExtraMembers {
+            names,
+            values: [None; N],
+        };
         let mut duplicate = None;
         json::for_each_member(src, |key, value| {
-            if let Some(i) = CONTACT_FIELDS.iter().position(|f| key.is(f)) {
-                if m.fields[i].is_some() {
-                    duplicate = duplicate.or(Some(CONTACT_FIELDS[i]));
+            if let Some(i) = names.iter().position(|f| key.is(f)) {
+                if m.values[i].is_some() {
+                    duplicate = duplicate.or(Some(names[i]));
                 } else {
-                    m.fields[i] = Some(value);
+                    m.values[i] = Some(value);
                 }
             }
         })
@@ -706,17 +786,19 @@ impl<'a> ContactMembers<'a> {
         }
     }
 
-    /// The member named `field`, one of [`CONTACT_FIELDS`].
+    /// The member named `field`, one of `names`.
     fn get(&self, field: &str) -> Option<Value<'a>> {
-        let i = CONTACT_FIELDS.iter().position(|f| *f == field)?;
-        self.fields[i]
+        let i = self.names.iter().position(|f| *f == field)?;
+        self.values[i]
     }
 
     /// A required integer field.
     fn integer<T: core::str::FromStr>(&self, field: &'static str) -> Result<T, DecodeError> {
         required(integer(self.get(field), field)?, field)
     }
+}
 
+impl<'a> ExtraMembers<'a, { CONTACT_FIELDS.len() }> {
     /// The contact body, checking the fields in the order of [`CONTACT_FIELDS`].
     fn contact(&self, name: Text<'a>) -> Result<Contact<'a>, DecodeError> {
         let pin = self.integer("pin")?;
@@ -747,20 +829,52 @@ impl<'a> ContactMembers<'a> {
     }
 }
 
-/// What `type` says the packet is.
+impl<'a> ExtraMembers<'a, { ANNOUNCE_FIELDS.len() }> {
+    /// The announce body, checking the fields in the order of [`ANNOUNCE_FIELDS`].
+    fn announce(&self, name: Text<'a>) -> Result<Announce<'a>, DecodeError> {
+        let port = match self.integer::<u16>("port")? {
+            0 => return Err(DecodeError::InvalidValue("port")),
+            port => port,
+        };
+        let path = string(self.get("path"), "path", MAX_PATH_LEN)?;
+        if path.is_some_and(|p| !is_path(&p)) {
+            return Err(DecodeError::InvalidValue("path"));
+        }
+        Ok(Announce { name, port, path })
+    }
+}
+
+/// Whether `path` is an announce packet's `path`: it starts with `/`.
+fn is_path(path: &Text<'_>) -> bool {
+    path.chars().next() == Some('/')
+}
+
+/// What `type` says the packet is, with the members only that type knows.
+#[allow(
+    clippy::large_enum_variant,
+    reason = "one short-lived value on the stack per decode, and no allocator to box it"
+)]
 enum MessageType<'a> {
     Reading(&'a str),
     Status,
-    Contact,
+    Contact(ExtraMembers<'a, { CONTACT_FIELDS.len() }>),
+    Announce(ExtraMembers<'a, { ANNOUNCE_FIELDS.len() }>),
 }
 
-fn message_type<'a>(v: Option<Value<'a>>) -> Result<MessageType<'a>, DecodeError> {
+/// The message type `v` (the `type` member) names. A type with members of its own has them
+/// scanned here, so a duplicate among them is reported right after `type`.
+fn message_type<'a>(v: Option<Value<'a>>, src: &'a str) -> Result<MessageType<'a>, DecodeError> {
     match v {
         None => Ok(MessageType::Reading(DEFAULT_KIND)),
         // A kind is borrowed from the datagram as it stands, so it cannot contain escapes.
         Some(Value::Str(s)) if s.escaped => Err(DecodeError::InvalidKind),
         Some(Value::Str(s)) if s.raw == "status" => Ok(MessageType::Status),
-        Some(Value::Str(s)) if s.raw == CONTACT_TYPE => Ok(MessageType::Contact),
+        Some(Value::Str(s)) if s.raw == CONTACT_TYPE => Ok(MessageType::Contact(
+            ExtraMembers::scan(src, &CONTACT_FIELDS)?,
+        )),
+        Some(Value::Str(s)) if s.raw == ANNOUNCE_TYPE => Ok(MessageType::Announce(
+            ExtraMembers::scan(src, &ANNOUNCE_FIELDS)?,
+        )),
         Some(Value::Str(s)) if RESERVED_TYPES.contains(&s.raw) => Err(DecodeError::UnsupportedType),
         Some(Value::Str(s)) if is_reading_kind(s.raw) => Ok(MessageType::Reading(s.raw)),
         Some(Value::Str(_)) => Err(DecodeError::InvalidKind),
@@ -773,11 +887,7 @@ pub fn decode(datagram: &[u8]) -> Result<Packet<'_>, DecodeError> {
     let src = core::str::from_utf8(datagram).map_err(|_| DecodeError::InvalidUtf8)?;
     let mut m = Members::new();
     m.scan(src, None)?;
-    let ty = message_type(m.get(Field::Type))?;
-    let contact = match ty {
-        MessageType::Contact => Some(ContactMembers::scan(src)?),
-        _ => None,
-    };
+    let ty = message_type(m.get(Field::Type), src)?;
     let name = required(m.text(Field::Name, MAX_NAME_LEN)?, "name")?;
     let sensor = m.text(Field::Sensor, MAX_SENSOR_LEN)?;
     let device = m.text(Field::Device, MAX_DEVICE_LEN)?;
@@ -791,10 +901,13 @@ pub fn decode(datagram: &[u8]) -> Result<Packet<'_>, DecodeError> {
             name,
             status: required(status, "status")?,
         }),
-        MessageType::Contact => {
+        MessageType::Contact(extra) => {
             required(device, "device")?;
-            // Always scanned above for a contact packet.
-            Body::Contact(contact.unwrap_or_default().contact(name)?)
+            Body::Contact(extra.contact(name)?)
+        }
+        MessageType::Announce(extra) => {
+            required(device, "device")?;
+            Body::Announce(extra.announce(name)?)
         }
         MessageType::Reading(kind) => {
             let field = value_field_name(kind);
@@ -834,8 +947,9 @@ pub fn decode(datagram: &[u8]) -> Result<Packet<'_>, DecodeError> {
 /// `device`, `seq`, `sig` for a reading, `type`, `name`, `status`, `device`, `seq`, `sig`
 /// for a status message and `type`, `name`, `pin`, `event`, `on`, `since_ms`,
 /// `since_on_ms`, `since_off_ms`, `on_transitions`, `on_ms_total`, `off_ms_total`,
-/// `device`, `seq`, `sig` for a contact packet, absent optional fields left out. Numbers are written in the
-/// shortest form that reads back as the same `f64`, always with a `.` or an exponent.
+/// `device`, `seq`, `sig` for a contact packet and `type`, `name`, `port`, `path`, `device`,
+/// `seq`, `sig` for an announce packet, absent optional fields left out. Numbers are written
+/// in the shortest form that reads back as the same `f64`, always with a `.` or an exponent.
 /// Strings are escaped as JSON requires; other characters, non-ASCII included, are written
 /// as they are.
 ///
@@ -881,6 +995,13 @@ pub fn encode(packet: &Packet<'_>, buf: &mut [u8]) -> Result<usize, EncodeError>
             w.integer("on_ms_total", Some(c.on_ms_total))?;
             w.integer("off_ms_total", Some(c.off_ms_total))?;
         }
+        Body::Announce(a) => {
+            w.put(ANNOUNCE_TYPE.as_bytes())?;
+            w.put(b"\"")?;
+            w.text("name", Some(a.name))?;
+            w.integer("port", Some(a.port.into()))?;
+            w.text("path", a.path)?;
+        }
     }
     w.text("device", packet.device)?;
     w.integer("seq", packet.seq.map(u64::from))?;
@@ -916,6 +1037,19 @@ fn check(packet: &Packet<'_>) -> Result<(), EncodeError> {
         }
         Body::Contact(c) => {
             text("name", Some(c.name))?;
+            if packet.device.is_none() {
+                return Err(EncodeError::Missing("device"));
+            }
+        }
+        Body::Announce(a) => {
+            text("name", Some(a.name))?;
+            if a.port == 0 {
+                return Err(EncodeError::Invalid("port"));
+            }
+            text("path", a.path)?;
+            if a.path.is_some_and(|p| !is_path(&p)) {
+                return Err(EncodeError::Invalid("path"));
+            }
             if packet.device.is_none() {
                 return Err(EncodeError::Missing("device"));
             }

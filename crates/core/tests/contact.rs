@@ -11,8 +11,10 @@ use promcast_core::time::Instant;
 use promcast_core::{Body, DecodeError, Packet, Reading, Text, decode, encode};
 
 mod golden;
+mod members;
 
 use golden::{CONTACT_EDGE, contact_edge_packet};
+use members::{assert_rejects, object};
 
 const JUNK: u8 = 0xAA;
 
@@ -33,32 +35,14 @@ const BASE: [(&str, &str); 13] = [
     ("seq", "9"),
 ];
 
-fn object<'a>(members: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
-    let members: Vec<String> = members
-        .into_iter()
-        .map(|(k, v)| format!(r#""{k}": {v}"#))
-        .collect();
-    format!("{{{}}}", members.join(", "))
-}
-
 /// [`BASE`] with `key` set to `value` (appended if absent).
 fn with(key: &str, value: &str) -> String {
-    let mut members = BASE.to_vec();
-    match members.iter_mut().find(|(k, _)| *k == key) {
-        Some(m) => m.1 = value,
-        None => members.push((key, value)),
-    }
-    object(members)
+    members::with(&BASE, key, value)
 }
 
 /// [`BASE`] without `key`.
 fn without(key: &str) -> String {
-    object(BASE.into_iter().filter(|(k, _)| *k != key))
-}
-
-#[track_caller]
-fn assert_rejects(src: &str, want: DecodeError) {
-    assert_eq!(decode(src.as_bytes()), Err(want), "{src}");
+    members::without(&BASE, key)
 }
 
 fn edge() -> Contact<'static> {

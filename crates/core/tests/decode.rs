@@ -330,10 +330,15 @@ fn kinds() {
         let src = format!(r#"{{"type": "{kind}", "name": "N", "{kind}": 7.0}}"#);
         assert_rejects(&src, DecodeError::UnsupportedType);
     }
-    assert_eq!(RESERVED_TYPES, ["announce", "state", "event", "hello"]);
-    // `contact` is a message type of its own (tests/contact.rs), never a reading kind.
+    assert_eq!(RESERVED_TYPES, ["state", "event", "hello"]);
+    // `contact` and `announce` are message types of their own (tests/contact.rs,
+    // tests/announce.rs), never reading kinds.
     assert_rejects(
         r#"{"type": "contact", "name": "N", "contact": 7.0}"#,
+        DecodeError::MissingField("device"),
+    );
+    assert_rejects(
+        r#"{"type": "announce", "name": "N", "announce": 7.0}"#,
         DecodeError::MissingField("device"),
     );
 }

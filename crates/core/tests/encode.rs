@@ -43,7 +43,7 @@ fn assert_encodes(packet: &Packet<'_>, want: &str) {
 #[test]
 fn golden_packets() {
     let all = golden::all();
-    assert_eq!(all.iter().filter(|g| g.encodes).count(), 11);
+    assert_eq!(all.iter().filter(|g| g.encodes).count(), 13);
     for g in all.iter().filter(|g| g.encodes) {
         assert_encodes(&g.packet, g.json);
     }
@@ -194,6 +194,7 @@ fn invalid_fields() {
         (with(&|r| r.kind = ""), "type"),
         (with(&|r| r.kind = "status"), "type"),
         (with(&|r| r.kind = "contact"), "type"),
+        (with(&|r| r.kind = "announce"), "type"),
         (with(&|r| r.kind = "name"), "type"),
         (with(&|r| r.kind = &long[..33]), "type"),
         (with(&|r| r.name = Text::Plain(&long[..129])), "name"),

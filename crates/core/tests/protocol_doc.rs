@@ -3,8 +3,8 @@
 mod golden;
 
 use promcast_core::packet::{
-    MAX_DEVICE_LEN, MAX_KIND_LEN, MAX_NAME_LEN, MAX_SENSOR_LEN, MAX_SIG_LEN, MAX_STATUS_LEN,
-    MAX_UNIT_LEN, RESERVED_TYPES,
+    MAX_DEVICE_LEN, MAX_KIND_LEN, MAX_NAME_LEN, MAX_PATH_LEN, MAX_SENSOR_LEN, MAX_SIG_LEN,
+    MAX_STATUS_LEN, MAX_UNIT_LEN, RESERVED_TYPES,
 };
 use promcast_core::{DecodeError, decode};
 
@@ -40,7 +40,7 @@ fn rows() -> impl Iterator<Item = (&'static str, &'static str)> {
 #[test]
 fn json_examples_are_golden_packets() {
     let examples = json_examples();
-    assert_eq!(examples.len(), 11);
+    assert_eq!(examples.len(), 13);
     let all = golden::all();
     for example in examples {
         let g = all.iter().find(|g| g.json == example);
@@ -76,7 +76,7 @@ fn rejection_examples_are_rejected_for_the_reason_given() {
         assert_eq!(got, Err(reason), "{json}");
         n += 1;
     }
-    assert_eq!(n, 17);
+    assert_eq!(n, 22);
 }
 
 #[test]
@@ -103,6 +103,7 @@ fn field_limits_match_the_code() {
         ("status", MAX_STATUS_LEN),
         ("device", MAX_DEVICE_LEN),
         ("sig", MAX_SIG_LEN),
+        ("path", MAX_PATH_LEN),
     ] {
         let row = rows().find(|(first, rest)| *first == field && rest.starts_with("string |"));
         let (_, rest) = row.unwrap_or_else(|| panic!("no row for {field}"));

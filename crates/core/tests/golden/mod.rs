@@ -1,7 +1,7 @@
 //! Whole packets and their exact bytes, shared by the decode and encode tests. The examples
 //! in `docs/PROTOCOL.md` are checked against these.
 
-use promcast_core::packet::{Contact, ContactEvent};
+use promcast_core::packet::{Announce, Contact, ContactEvent};
 use promcast_core::{Body, Packet, Reading, Status, Text};
 
 /// One datagram and the packet it decodes to.
@@ -138,7 +138,35 @@ pub fn all() -> Vec<Golden> {
                 }))
             },
         ),
+        both(ANNOUNCE, announce_packet()),
+        both(
+            r#"{"type": "announce", "name": "esp32-gpiotest", "port": 80, "device": "front-door", "seq": 0}"#,
+            Packet {
+                device: Some(Text::Plain("front-door")),
+                seq: Some(0),
+                ..Packet::new(Body::Announce(Announce::new(
+                    Text::Plain("esp32-gpiotest"),
+                    80,
+                )))
+            },
+        ),
     ]
+}
+
+/// An announce packet with every field.
+pub const ANNOUNCE: &str = r#"{"type": "announce", "name": "pi-hall", "port": 10081, "path": "/metrics", "device": "pi-hall", "seq": 3}"#;
+
+/// What [`ANNOUNCE`] decodes to.
+pub fn announce_packet() -> Packet<'static> {
+    Packet {
+        device: Some(Text::Plain("pi-hall")),
+        seq: Some(3),
+        ..Packet::new(Body::Announce(Announce {
+            name: Text::Plain("pi-hall"),
+            port: 10081,
+            path: Some(Text::Plain("/metrics")),
+        }))
+    }
 }
 
 /// A contact edge packet with every field.
