@@ -383,6 +383,30 @@ impl<W: fmt::Write> Encoder<W> {
         write_value_line(w, value)
     }
 
+    /// Write one sample of the current family per `(labels, value)` pair, each label set
+    /// already rendered by [`LabelSet`]. The output, errors and assertions are those of
+    /// [`Encoder::sample_prerendered`] called once per pair; the per-family work is done once,
+    /// which matters for families of many thousands of samples.
+    pub fn samples_prerendered<'l, I>(&mut self, samples: I) -> fmt::Result
+    where
+        I: IntoIterator<Item = (&'l str, Value)>,
+    {
+        // Always valid: copied from `&str`s, whole. Empty before the first family.
+        let name = core::str::from_utf8(&self.name[..self.name_len])
+            .ok()
+            .filter(|name| !name.is_empty());
+        for (labels, value) in samples {
+            debug_assert!(
+                self.kind != MetricType::Info || value.is_one(),
+                "info samples must be 1"
+            );
+            self.w.write_str(name.ok_or(fmt::Error)?)?;
+            self.w.write_str(labels)?;
+            write_value_line(&mut self.w, value)?;
+        }
+        Ok(())
+    }
+
     /// Writes the sample name of the current family; returns the writer for the rest.
     fn start_sample(&mut self, value: Value) -> Result<&mut W, fmt::Error> {
         debug_assert!(
@@ -407,35 +431,98 @@ impl<W: fmt::Write> Encoder<W> {
     }
 }
 
-/// ` <value>\n`.
+/// ` <value>\n`, in one write.
 fn write_value_line<W: fmt::Write>(w: &mut W, value: Value) -> fmt::Result {
-    w.write_char(' ')?;
-    write_value(w, value)?;
-    w.write_char('\n')
+    let mut text = ValueText::default();
+    text.push(b" ");
+    text.value(value);
+    text.push(b"\n");
+    w.write_str(text.as_str()?)
 }
 
 /// Write a sample value as [`Encoder`] does: `NaN`, `+Inf`, `-Inf`, the shortest round-trip
 /// float (`21.5`, `4.0`, `1e21`, `-0.0`), or a plain integer (`42`, `-7`).
 pub fn write_value<W: fmt::Write>(w: &mut W, value: Value) -> fmt::Result {
-    match value {
-        Value::F64(v) if v.is_nan() => w.write_str("NaN"),
-        Value::F64(v) if v == f64::INFINITY => w.write_str("+Inf"),
-        Value::F64(v) if v == f64::NEG_INFINITY => w.write_str("-Inf"),
-        Value::F64(v) => w.write_str(ryu::Buffer::new().format_finite(v)),
-        Value::U64(v) => write_integer(w, v, false),
-        Value::I64(v) => write_integer(w, v.unsigned_abs(), v < 0),
-    }
+    let mut text = ValueText::default();
+    text.value(value);
+    w.write_str(text.as_str()?)
 }
 
-/// Writes `magnitude` in decimal, with a `-` when `negative`.
-fn write_integer<W: fmt::Write>(w: &mut W, magnitude: u64, negative: bool) -> fmt::Result {
-    let mut buf = [0; 20];
-    let digits = decimal_digits(magnitude, &mut buf);
-    if negative {
-        w.write_char('-')?;
+/// The text of one value, with room for a space before and a newline after: ryu's longest
+/// float is 24 bytes, the longest integer 20 digits and a sign.
+#[derive(Default)]
+struct ValueText {
+    buf: [u8; 32],
+    len: usize,
+}
+
+impl ValueText {
+    fn push(&mut self, bytes: &[u8]) {
+        self.buf[self.len..self.len + bytes.len()].copy_from_slice(bytes);
+        self.len += bytes.len();
     }
-    // Always valid: ASCII digits.
-    w.write_str(core::str::from_utf8(digits).map_err(|_| fmt::Error)?)
+
+    fn as_str(&self) -> Result<&str, fmt::Error> {
+        // Always valid: ASCII only.
+        core::str::from_utf8(&self.buf[..self.len]).map_err(|_| fmt::Error)
+    }
+
+    fn value(&mut self, value: Value) {
+        let mut digits = [0; 20];
+        match value {
+            Value::F64(v) if v.is_nan() => self.push(b"NaN"),
+            Value::F64(v) if v == f64::INFINITY => self.push(b"+Inf"),
+            Value::F64(v) if v == f64::NEG_INFINITY => self.push(b"-Inf"),
+            Value::F64(v) => self.float(v),
+            Value::U64(v) => self.push(decimal_digits(v, &mut digits)),
+            Value::I64(v) => {
+                if v < 0 {
+                    self.push(b"-");
+                }
+                self.push(decimal_digits(v.unsigned_abs(), &mut digits));
+            }
+        }
+    }
+
+    /// A finite float as the shortest text that round-trips, exactly as `ryu` writes it.
+    ///
+    /// Fast path for what sensors and millisecond clocks produce: when `|v|` is below 10^12
+    /// and is the double nearest to a whole number of thousandths `m / 1000`, that decimal
+    /// (trailing zeros dropped) is the shortest round-trip text. It rounds to `v`, and any
+    /// other decimal with as few digits differs from it by at least 0.001, more than the
+    /// width of `v`'s rounding interval (below 2^43 the spacing of doubles is under 0.001).
+    /// `ryu` then writes it without an exponent, with at least one fraction digit.
+    fn float(&mut self, v: f64) {
+        let magnitude = f64::from_bits(v.to_bits() & !(1 << 63));
+        if magnitude < 1e12 {
+            let m = (magnitude * 1000.0 + 0.5) as u64;
+            if m as f64 / 1000.0 == magnitude {
+                if v.is_sign_negative() {
+                    self.push(b"-");
+                }
+                let mut digits = [0; 20];
+                self.push(decimal_digits(m / 1000, &mut digits));
+                let f = (m % 1000) as u16;
+                let frac = [
+                    b'.',
+                    b'0' + (f / 100) as u8,
+                    b'0' + (f / 10 % 10) as u8,
+                    b'0' + (f % 10) as u8,
+                ];
+                // `.` and the digits up to the last non-zero one (`.0` for a whole number).
+                let keep = if f.is_multiple_of(100) {
+                    2
+                } else if f.is_multiple_of(10) {
+                    3
+                } else {
+                    4
+                };
+                self.push(&frac[..keep]);
+                return;
+            }
+        }
+        self.push(ryu::Buffer::new().format_finite(v).as_bytes());
+    }
 }
 
 /// `n` in decimal ASCII digits, written into the end of `buf` (`u64::MAX` has 20 digits).
@@ -581,6 +668,75 @@ mod tests {
     use std::vec::Vec;
 
     use super::*;
+
+    /// The float fast path writes exactly what `ryu` writes.
+    #[test]
+    fn floats_match_ryu() {
+        fn check(v: f64) {
+            let mut ours = std::string::String::new();
+            write_value(&mut ours, Value::F64(v)).expect("a String takes any write");
+            assert_eq!(
+                ours,
+                ryu::Buffer::new().format_finite(v),
+                "{v:e} ({:#x})",
+                v.to_bits()
+            );
+        }
+        // xorshift64*, fixed seed.
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = move || {
+            state ^= state >> 12;
+            state ^= state << 25;
+            state ^= state >> 27;
+            state.wrapping_mul(0x2545_F491_4F6C_DD1D)
+        };
+        for m in 0..50_000u64 {
+            for scale in [1.0, 10.0, 100.0, 1000.0, 10_000.0] {
+                check(m as f64 / scale);
+                check(-(m as f64) / scale);
+            }
+        }
+        for _ in 0..200_000 {
+            let r = next();
+            // Thousandths across the whole fast-path range and past it.
+            let m = r % 2_000_000_000_000_000;
+            check(m as f64 / 1000.0);
+            check(m as f64 / 100.0);
+            // Millisecond Unix timestamps, as the clock makes them.
+            check((1_700_000_000_000 + r % 100_000_000_000) as f64 / 1000.0);
+            // Anything at all.
+            let any = f64::from_bits(r);
+            if any.is_finite() {
+                check(any);
+            }
+            check((r >> 11) as f64 * 1e-3);
+        }
+        for e in -30..30 {
+            let p = 10f64.powi(e);
+            for v in [
+                p,
+                p * (1.0 - f64::EPSILON),
+                p * (1.0 + f64::EPSILON),
+                1e12 - p,
+                1e12 + p,
+            ] {
+                check(v);
+                check(-v);
+            }
+        }
+        for v in [
+            0.0,
+            -0.0,
+            f64::MIN_POSITIVE,
+            f64::MAX,
+            f64::MIN,
+            999_999_999_999.999,
+            0.001,
+            0.0005,
+        ] {
+            check(v);
+        }
+    }
 
     #[test]
     fn qvalues() {
