@@ -15,7 +15,7 @@ use tokio::sync::watch;
 use crate::clock::Clock;
 use crate::config::UdpConfig;
 use crate::store::{Accepted, Store};
-use crate::sys::{BATCH, RecvBatch, poll_readable};
+use crate::sys::{BATCH, RecvBatch, Wait, poll_readable};
 use crate::telemetry::{Events, Reject, Telemetry};
 
 /// Longest the ingest thread waits before re-checking for shutdown and the sweep timer.
@@ -255,6 +255,20 @@ impl Loop {
         let _guard = AliveGuard(self.alive.clone());
         let sockets = std::mem::take(&mut self.sockets);
         let fds: Vec<BorrowedFd<'_>> = sockets.iter().map(|s| s.as_fd()).collect();
+        // With one socket (the usual case) the thread sleeps inside `recvmmsg` itself: one
+        // system call per wake-up instead of `poll` plus `recvmmsg`. The receive timeout
+        // bounds the sleep as the poll timeout does with several sockets.
+        let single = match sockets.as_slice() {
+            [s] => match s.set_nonblocking(false) {
+                Ok(()) => Some(s),
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot make the UDP socket blocking; polling instead");
+                    None
+                }
+            },
+            _ => None,
+        };
+        let mut timeout = None;
         let mut ready = Vec::with_capacity(fds.len());
         let mut progress = Progress::default();
         let mut next_sweep = self.clock.monotonic() + self.sweep_interval;
@@ -270,35 +284,30 @@ impl Loop {
                 next_sweep = now + self.sweep_interval;
             }
             let wait = next_sweep.saturating_sub(now).min(POLL_MAX);
-            if let Err(e) = poll_readable(&fds, wait, &mut ready) {
-                tracing::error!(error = %e, "poll failed");
-                std::thread::sleep(POLL_MAX);
-                continue;
-            }
             let mut any = false;
-            for (i, fd) in fds.iter().enumerate() {
-                if !ready[i] {
+            if let Some(sock) = single {
+                // A zero timeout would mean "forever"; a millisecond is the finest worth asking for.
+                let wait = wait.max(Duration::from_millis(1));
+                if timeout != Some(wait) {
+                    match sock.set_read_timeout(Some(wait)) {
+                        Ok(()) => timeout = Some(wait),
+                        Err(e) => {
+                            tracing::error!(error = %e, "cannot set the UDP receive timeout");
+                            std::thread::sleep(POLL_MAX);
+                            continue;
+                        }
+                    }
+                }
+                any = self.drain(fds[0], Wait::ForOne, &mut progress, &mut io_errors);
+            } else {
+                if let Err(e) = poll_readable(&fds, wait, &mut ready) {
+                    tracing::error!(error = %e, "poll failed");
+                    std::thread::sleep(POLL_MAX);
                     continue;
                 }
-                loop {
-                    let n = match self.batch.recv(*fd) {
-                        Ok(n) => n,
-                        Err(e) => {
-                            io_errors += 1;
-                            if io_errors.is_power_of_two() {
-                                tracing::warn!(error = %e, count = io_errors, "UDP receive error");
-                            }
-                            break;
-                        }
-                    };
-                    if n == 0 {
-                        break;
-                    }
-                    any = true;
-                    self.handle_batch(n);
-                    progress.datagrams += n as u64;
-                    if n < BATCH {
-                        break;
+                for (i, fd) in fds.iter().enumerate() {
+                    if ready[i] {
+                        any |= self.drain(*fd, Wait::No, &mut progress, &mut io_errors);
                     }
                 }
             }
@@ -307,6 +316,42 @@ impl Loop {
                 self.progress.send_replace(progress);
             }
         }
+    }
+
+    /// Receive and handle batches from `fd` until it has no more queued, waiting as `first`
+    /// says for the first batch only. Whether any datagram came.
+    fn drain(
+        &mut self,
+        fd: BorrowedFd<'_>,
+        first: Wait,
+        progress: &mut Progress,
+        io_errors: &mut u64,
+    ) -> bool {
+        let mut wait = first;
+        let mut any = false;
+        loop {
+            let n = match self.batch.recv(fd, wait) {
+                Ok(n) => n,
+                Err(e) => {
+                    *io_errors += 1;
+                    if io_errors.is_power_of_two() {
+                        tracing::warn!(error = %e, count = *io_errors, "UDP receive error");
+                    }
+                    break;
+                }
+            };
+            if n == 0 {
+                break;
+            }
+            any = true;
+            self.handle_batch(n);
+            progress.datagrams += n as u64;
+            if n < BATCH {
+                break;
+            }
+            wait = Wait::No;
+        }
+        any
     }
 
     fn handle_batch(&mut self, n: usize) {

@@ -112,9 +112,11 @@ pub fn render<W: Write>(
             kind: MetricType::Gauge,
             unit,
         })?;
-        for (labels, s) in series.iter() {
-            e.sample_prerendered(labels, Value::F64(s.value.get()))?;
-        }
+        e.samples_prerendered(
+            series
+                .iter()
+                .map(|(labels, s)| (&**labels, Value::F64(s.value.get()))),
+        )?;
         e.family(&Family {
             name: &spec.last_seen_metric,
             help: &spec.last_seen_help,
@@ -124,9 +126,11 @@ pub fn render<W: Write>(
                 .ends_with("_seconds")
                 .then_some("seconds"),
         })?;
-        for (labels, s) in series.iter() {
-            e.sample_prerendered(labels, Value::F64(s.seen_unix.get()))?;
-        }
+        e.samples_prerendered(
+            series
+                .iter()
+                .map(|(labels, s)| (&**labels, Value::F64(s.seen_unix.get()))),
+        )?;
     }
     if !view.pins.is_empty() {
         let reports: Vec<PinReport<'_>> = view

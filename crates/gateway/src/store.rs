@@ -112,7 +112,12 @@ pub struct Device {
     pub series: AtomicU64,
     /// Latest status packet.
     pub status: Mutex<Option<DeviceStatus>>,
+    /// Latest `seq`, or [`NO_SEQ`] before the first (only the ingest thread touches it).
+    last_seq: AtomicU64,
 }
+
+/// `Device::last_seq` before any packet with a `seq`.
+const NO_SEQ: u64 = u64::MAX;
 
 impl Device {
     /// Monotonic time of the latest accepted packet.
@@ -241,7 +246,6 @@ impl Equivalent<SeriesKey> for KeyRef<'_> {
 #[derive(Debug)]
 struct DeviceEntry {
     shared: Arc<Device>,
-    last_seq: Option<u32>,
     series: usize,
 }
 
@@ -256,13 +260,15 @@ pub struct Store {
     dirty: bool,
     published: Published,
     scratch: String,
+    src_text: IpText,
 }
 
 /// Decoded text of a packet field: borrowed when plain, else decoded into a stack buffer.
-fn text_str<'a>(t: &Text<'a>, buf: &'a mut [u8]) -> Option<&'a str> {
+/// The buffer is only filled in (zeroed) for escaped text, so plain fields cost no memset.
+fn text_str<'a>(t: &Text<'a>, buf: &'a mut Option<[u8; FIELD_BUF]>) -> Option<&'a str> {
     match t.as_plain() {
         Some(s) => Some(s),
-        None => t.decode_into(buf),
+        None => t.decode_into(buf.insert([0; FIELD_BUF])),
     }
 }
 
@@ -299,6 +305,7 @@ impl Store {
             dirty: false,
             published,
             scratch: String::new(),
+            src_text: IpText::default(),
         }
     }
 
@@ -315,13 +322,16 @@ impl Store {
         unix: f64,
         mono: Duration,
     ) -> Result<Accepted, Reject> {
-        let mut dev_buf = [0u8; FIELD_BUF];
-        let mut ip_buf = IpText::default();
+        let mut dev_buf = None;
+        let ip_text;
         let device: &str = match &packet.device {
             Some(t) if !t.is_empty() => text_str(t, &mut dev_buf).ok_or(Reject::Decode(
                 promcast_core::DecodeError::TooLong("device"),
             ))?,
-            _ => ip_buf.format(src),
+            _ => {
+                ip_text = self.src_text.format(src);
+                ip_text.as_str()
+            }
         };
         debug_assert!(device.len() <= MAX_DEVICE_LEN.max(45));
         match &packet.body {
@@ -331,9 +341,9 @@ impl Store {
                     .iter()
                     .position(|k| k.kind == r.kind)
                     .ok_or(Reject::UnknownKind)? as u16;
-                let mut name_buf = [0u8; FIELD_BUF];
-                let mut sensor_buf = [0u8; FIELD_BUF];
-                let mut unit_buf = [0u8; FIELD_BUF];
+                let mut name_buf = None;
+                let mut sensor_buf = None;
+                let mut unit_buf = None;
                 let name = text_str(&r.name, &mut name_buf).unwrap_or("");
                 debug_assert!(name.len() <= MAX_NAME_LEN);
                 let sensor = match &r.sensor {
@@ -343,93 +353,88 @@ impl Store {
                 debug_assert!(sensor.is_none_or(|s| s.len() <= MAX_SENSOR_LEN));
                 let unit = r.unit.as_ref().and_then(|t| text_str(t, &mut unit_buf));
                 let dev = self.device_entry(device, unix, mono)?;
-                let dev_shared = dev.shared.clone();
-                self.upsert(kind, &dev_shared, name, sensor, unit, r.value, unix, mono)?;
-                self.seen(device, packet.seq, unix, mono);
+                self.upsert(kind, &dev, name, sensor, unit, r.value, unix, mono)?;
+                Self::seen(&dev, packet.seq, unix, mono);
                 Ok(Accepted::Reading)
             }
             Body::Status(s) => {
-                let mut name_buf = [0u8; FIELD_BUF];
-                let mut status_buf = [0u8; FIELD_BUF];
+                let mut name_buf = None;
+                let mut status_buf = None;
                 let name = text_str(&s.name, &mut name_buf).unwrap_or("");
                 let status = text_str(&s.status, &mut status_buf).unwrap_or("");
                 let dev = self.device_entry(device, unix, mono)?;
-                let mut st = dev.shared.status.lock().unwrap_or_else(|p| p.into_inner());
+                let mut st = dev.status.lock().unwrap_or_else(|p| p.into_inner());
                 *st = Some(DeviceStatus {
                     name: name.into(),
                     status: status.into(),
                     unix,
                 });
                 drop(st);
-                self.seen(device, packet.seq, unix, mono);
+                Self::seen(&dev, packet.seq, unix, mono);
                 Ok(Accepted::Status)
             }
             Body::Contact(c) => {
-                let mut name_buf = [0u8; FIELD_BUF];
+                let mut name_buf = None;
                 let name = text_str(&c.name, &mut name_buf).unwrap_or("");
                 let dev = self.device_entry(device, unix, mono)?;
-                let dev_shared = dev.shared.clone();
-                self.upsert_pin(&dev_shared, name, c.pin, c.snapshot(), mono)?;
-                self.seen(device, packet.seq, unix, mono);
+                self.upsert_pin(&dev, name, c.pin, c.snapshot(), mono)?;
+                Self::seen(&dev, packet.seq, unix, mono);
                 Ok(Accepted::Contact)
             }
             _ => Err(Reject::Decode(promcast_core::DecodeError::UnsupportedType)),
         }
     }
 
-    fn device_entry(
-        &mut self,
-        id: &str,
-        unix: f64,
-        mono: Duration,
-    ) -> Result<&mut DeviceEntry, Reject> {
-        if !self.devices.contains_key(id) {
-            if self.devices.len() >= self.limits.max_devices {
-                return Err(Reject::DeviceLimit);
-            }
-            let id: Arc<str> = id.into();
-            self.scratch.clear();
-            let mut ls = LabelSet::new(&mut self.scratch);
-            let _ = ls.label("device", id.chars());
-            let _ = ls.finish();
-            let shared = Arc::new(Device {
-                id: id.clone(),
-                labels: self.scratch.as_str().into(),
-                seen_unix: AtomicF64::new(unix),
-                seen_mono_ns: AtomicU64::new(mono.as_nanos() as u64),
-                packets: AtomicU64::new(0),
-                seq_gaps: AtomicU64::new(0),
-                seq_resets: AtomicU64::new(0),
-                sends_seq: AtomicBool::new(false),
-                series: AtomicU64::new(0),
-                status: Mutex::new(None),
-            });
-            self.view.devices.insert(id.clone(), shared.clone());
-            self.devices.insert(
-                id,
-                DeviceEntry {
-                    shared,
-                    last_seq: None,
-                    series: 0,
-                },
-            );
-            self.dirty = true;
+    /// The device `id`, created if new: one hash lookup for a known device.
+    fn device_entry(&mut self, id: &str, unix: f64, mono: Duration) -> Result<Arc<Device>, Reject> {
+        if let Some(d) = self.devices.get(id) {
+            return Ok(d.shared.clone());
         }
-        Ok(self.devices.get_mut(id).expect("inserted above"))
+        if self.devices.len() >= self.limits.max_devices {
+            return Err(Reject::DeviceLimit);
+        }
+        let id: Arc<str> = id.into();
+        self.scratch.clear();
+        let mut ls = LabelSet::new(&mut self.scratch);
+        let _ = ls.label("device", id.chars());
+        let _ = ls.finish();
+        let shared = Arc::new(Device {
+            id: id.clone(),
+            labels: self.scratch.as_str().into(),
+            seen_unix: AtomicF64::new(unix),
+            seen_mono_ns: AtomicU64::new(mono.as_nanos() as u64),
+            packets: AtomicU64::new(0),
+            seq_gaps: AtomicU64::new(0),
+            seq_resets: AtomicU64::new(0),
+            sends_seq: AtomicBool::new(false),
+            series: AtomicU64::new(0),
+            status: Mutex::new(None),
+            last_seq: AtomicU64::new(NO_SEQ),
+        });
+        self.view.devices.insert(id.clone(), shared.clone());
+        self.devices.insert(
+            id,
+            DeviceEntry {
+                shared: shared.clone(),
+                series: 0,
+            },
+        );
+        self.dirty = true;
+        Ok(shared)
     }
 
-    fn seen(&mut self, id: &str, seq: Option<u32>, unix: f64, mono: Duration) {
-        let Some(d) = self.devices.get_mut(id) else {
-            return;
-        };
-        let sh = &d.shared;
+    /// Count an accepted packet from `sh` and check its sequence number.
+    fn seen(sh: &Device, seq: Option<u32>, unix: f64, mono: Duration) {
         sh.seen_unix.set(unix);
         sh.seen_mono_ns
             .store(mono.as_nanos() as u64, Ordering::Relaxed);
         sh.packets.fetch_add(1, Ordering::Relaxed);
         if let Some(s) = seq {
             sh.sends_seq.store(true, Ordering::Relaxed);
-            if let Some(last) = d.last_seq {
+            // Only this thread writes `last_seq`, so a load and a store suffice.
+            let last = sh.last_seq.load(Ordering::Relaxed);
+            sh.last_seq.store(u64::from(s), Ordering::Relaxed);
+            if let Ok(last) = u32::try_from(last) {
                 if s > last {
                     let missed = u64::from(s - last - 1);
                     if missed > 0 {
@@ -440,7 +445,6 @@ impl Store {
                 }
                 // s == last: a duplicate; nothing missed.
             }
-            d.last_seq = Some(s);
         }
     }
 
@@ -675,15 +679,21 @@ impl Store {
     }
 }
 
-/// Formats an IP address without allocating.
+/// Formats an IP address without allocating, and remembers the last one: packets come in
+/// runs from one sender, and formatting costs more than the rest of a known-series update.
 #[derive(Default)]
 struct IpText {
+    ip: Option<IpAddr>,
     buf: StackStr<48>,
 }
 
 impl IpText {
-    fn format(&mut self, ip: IpAddr) -> &str {
+    fn format(&mut self, ip: IpAddr) -> StackStr<48> {
         use std::fmt::Write;
+        if self.ip == Some(ip) {
+            return self.buf;
+        }
+        self.ip = Some(ip);
         self.buf.len = 0;
         let ip = match ip {
             IpAddr::V6(v6) => v6
@@ -693,11 +703,12 @@ impl IpText {
             v4 => v4,
         };
         let _ = write!(self.buf, "{ip}");
-        self.buf.as_str()
+        self.buf
     }
 }
 
 /// A fixed-capacity string on the stack; writes past capacity are dropped.
+#[derive(Clone, Copy)]
 struct StackStr<const N: usize> {
     buf: [u8; N],
     len: usize,

@@ -11,21 +11,35 @@ pub const BATCH: usize = 64;
 /// Buffers for one `recvmmsg` call: `BATCH` datagrams of up to `max_len` bytes each.
 pub struct RecvBatch {
     max_len: usize,
+    /// Headers filled in by the last call (their `msg_namelen` needs resetting).
+    filled: usize,
     bufs: Vec<u8>,
     addrs: Vec<libc::sockaddr_storage>,
     iovs: Vec<libc::iovec>,
     hdrs: Vec<libc::mmsghdr>,
 }
 
-// SAFETY: the raw pointers inside `iovs`/`hdrs` only ever point into this struct's own
-// vectors and are rebuilt before every use, so moving the struct to another thread is sound.
+// SAFETY: the raw pointers inside `iovs`/`hdrs` only ever point into the heap buffers of this
+// struct's own vectors, which are never resized, so moving the struct to another thread (or
+// anywhere) leaves them valid.
 unsafe impl Send for RecvBatch {}
+
+/// How [`RecvBatch::recv`] waits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Wait {
+    /// Return at once, `Ok(0)` when nothing is queued (`MSG_DONTWAIT`).
+    No,
+    /// Block for the first datagram, up to the socket's receive timeout, then take whatever
+    /// else is queued without waiting (`MSG_WAITFORONE`). The socket must be in blocking mode.
+    ForOne,
+}
 
 impl RecvBatch {
     /// Buffers for datagrams of up to `max_len` bytes; longer ones are reported truncated.
     pub fn new(max_len: usize) -> Self {
-        RecvBatch {
+        let mut b = RecvBatch {
             max_len,
+            filled: 0,
             bufs: vec![0; max_len * BATCH],
             // SAFETY: all-zero is a valid value of these plain C structs.
             addrs: vec![unsafe { zeroed() }; BATCH],
@@ -37,26 +51,34 @@ impl RecvBatch {
                 BATCH
             ],
             hdrs: vec![unsafe { zeroed() }; BATCH],
+        };
+        // The headers are built once: the kernel only writes `msg_namelen`, `msg_flags` and
+        // `msg_len` of the headers it fills, and the vectors never move their buffers.
+        for i in 0..BATCH {
+            b.iovs[i] = libc::iovec {
+                iov_base: b.bufs[i * max_len..].as_mut_ptr().cast(),
+                iov_len: max_len,
+            };
+            let hdr = &mut b.hdrs[i];
+            hdr.msg_hdr.msg_name = (&mut b.addrs[i] as *mut libc::sockaddr_storage).cast();
+            hdr.msg_hdr.msg_namelen = size_of::<libc::sockaddr_storage>() as libc::socklen_t;
+            hdr.msg_hdr.msg_iov = &mut b.iovs[i];
+            hdr.msg_hdr.msg_iovlen = 1;
         }
+        b
     }
 
-    /// Receive up to `BATCH` datagrams without blocking. `Ok(0)` when none are waiting.
-    pub fn recv(&mut self, fd: BorrowedFd<'_>) -> io::Result<usize> {
-        for i in 0..BATCH {
-            self.iovs[i] = libc::iovec {
-                iov_base: self.bufs[i * self.max_len..].as_mut_ptr().cast(),
-                iov_len: self.max_len,
-            };
-            let hdr = &mut self.hdrs[i];
-            hdr.msg_hdr.msg_name = (&mut self.addrs[i] as *mut libc::sockaddr_storage).cast();
+    /// Receive up to `BATCH` datagrams. `Ok(0)` when none are waiting ([`Wait::No`]) or none
+    /// came within the socket's receive timeout ([`Wait::ForOne`]).
+    pub fn recv(&mut self, fd: BorrowedFd<'_>, wait: Wait) -> io::Result<usize> {
+        for hdr in &mut self.hdrs[..self.filled] {
             hdr.msg_hdr.msg_namelen = size_of::<libc::sockaddr_storage>() as libc::socklen_t;
-            hdr.msg_hdr.msg_iov = &mut self.iovs[i];
-            hdr.msg_hdr.msg_iovlen = 1;
-            hdr.msg_hdr.msg_control = std::ptr::null_mut();
-            hdr.msg_hdr.msg_controllen = 0;
-            hdr.msg_hdr.msg_flags = 0;
-            hdr.msg_len = 0;
         }
+        self.filled = 0;
+        let flags = match wait {
+            Wait::No => libc::MSG_DONTWAIT,
+            Wait::ForOne => libc::MSG_WAITFORONE,
+        };
         // SAFETY: every header points at live buffers of the stated sizes owned by `self`,
         // which outlives the call; the kernel writes at most those sizes.
         let n = unsafe {
@@ -64,7 +86,7 @@ impl RecvBatch {
                 fd.as_raw_fd(),
                 self.hdrs.as_mut_ptr(),
                 BATCH as libc::c_uint,
-                libc::MSG_DONTWAIT,
+                flags,
                 std::ptr::null_mut(),
             )
         };
@@ -75,6 +97,7 @@ impl RecvBatch {
                 _ => Err(e),
             };
         }
+        self.filled = n as usize;
         Ok(n as usize)
     }
 
