@@ -21,6 +21,9 @@ use crate::raw::{
 pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(10);
 /// Default time between periodic contact state packets.
 pub const DEFAULT_CONTACT_STATE_INTERVAL: Duration = Duration::from_secs(60);
+/// Default time between announce packets (service discovery): well within the gateway's
+/// default ttl of 10 minutes, so a target survives a few lost datagrams.
+pub const DEFAULT_ANNOUNCE_INTERVAL: Duration = Duration::from_secs(60);
 /// Default 1-Wire GPIO on microcontrollers (the seed sender's `GPIO_PIN = 15`).
 pub const DEFAULT_ONEWIRE_PIN: u32 = 15;
 /// Default 1-Wire GPIO on Linux: the Raspberry Pi `w1-gpio` overlay's default, GPIO 4. On
@@ -68,6 +71,8 @@ pub struct Defaults {
     pub push: Option<Push>,
     /// Time between periodic contact state packets; `None`: off.
     pub contact_state_interval: Option<Duration>,
+    /// Time between announce packets; `None`: off.
+    pub announce_interval: Option<Duration>,
 }
 
 impl Default for Defaults {
@@ -76,6 +81,7 @@ impl Default for Defaults {
             poll_interval: DEFAULT_POLL_INTERVAL,
             push: None,
             contact_state_interval: Some(DEFAULT_CONTACT_STATE_INTERVAL),
+            announce_interval: Some(DEFAULT_ANNOUNCE_INTERVAL),
         }
     }
 }
@@ -106,6 +112,10 @@ pub struct Device {
     pub push: Option<Push>,
     /// Time between periodic contact state packets; `None`: only on edges.
     pub contact_state_interval: Option<Duration>,
+    /// Time between announce packets, which tell the gateway's service discovery where
+    /// the device serves `/metrics` (devices that serve it: ESP32s and Linux boards); the
+    /// first goes out at start. `None`: no announcements.
+    pub announce_interval: Option<Duration>,
     /// Port the device serves `/metrics` on.
     pub http_port: u16,
     /// Linux only: the GPIO character device of the contact pins.
@@ -345,12 +355,28 @@ impl Check {
             }
             d.poll_interval = v;
         }
-        if let Some(v) = raw.contact_state_interval {
-            if let Some(m) = state_interval_problem(v) {
-                self.errors
-                    .push(Error::top("defaults.contact_state_interval", m));
+        for (setting, value, default, what) in [
+            (
+                "contact_state_interval",
+                raw.contact_state_interval,
+                &mut d.contact_state_interval,
+                STATE_PACKETS,
+            ),
+            (
+                "announce_interval",
+                raw.announce_interval,
+                &mut d.announce_interval,
+                ANNOUNCEMENTS,
+            ),
+        ] {
+            if let Some(v) = value {
+                let (interval, problem) = periodic_interval(v, what);
+                if let Some(m) = problem {
+                    self.errors
+                        .push(Error::top(format!("defaults.{setting}"), m));
+                }
+                *default = interval;
             }
-            d.contact_state_interval = (!v.is_zero()).then_some(v);
         }
         d.push = match raw.push {
             Some(RawPush::Target(p)) => Some(p),
@@ -673,15 +699,28 @@ impl Check {
         {
             ctx.err(errs, "poll_interval", m);
         }
-        let contact_state_interval = match raw.contact_state_interval {
+        let mut periodic = |setting: &str, value: Option<Duration>, default, what| match value {
             Some(v) => {
-                if let Some(m) = state_interval_problem(v) {
-                    ctx.err(errs, "contact_state_interval", m);
+                let (interval, problem) = periodic_interval(v, what);
+                if let Some(m) = problem {
+                    ctx.err(errs, setting, m);
                 }
-                (!v.is_zero()).then_some(v)
+                interval
             }
-            None => defaults.contact_state_interval,
+            None => default,
         };
+        let contact_state_interval = periodic(
+            "contact_state_interval",
+            raw.contact_state_interval,
+            defaults.contact_state_interval,
+            STATE_PACKETS,
+        );
+        let announce_interval = periodic(
+            "announce_interval",
+            raw.announce_interval,
+            defaults.announce_interval,
+            ANNOUNCEMENTS,
+        );
         let push = match raw.push {
             Some(RawPush::Target(p)) => Some(p),
             Some(RawPush::Off) => None,
@@ -734,6 +773,7 @@ impl Check {
             poll_interval,
             push,
             contact_state_interval,
+            announce_interval,
             http_port,
             gpio_chip,
         })
@@ -849,13 +889,21 @@ fn poll_interval_problem(v: Duration) -> Option<String> {
     })
 }
 
-fn state_interval_problem(v: Duration) -> Option<String> {
-    (!v.is_zero() && (v < MIN_INTERVAL || v > MAX_INTERVAL)).then(|| {
+/// What `contact_state_interval = "0s"` switches off.
+const STATE_PACKETS: &str = "periodic state packets";
+/// What `announce_interval = "0s"` switches off.
+const ANNOUNCEMENTS: &str = "announcements";
+
+/// The interval of periodic packets `v` sets (`0s`: none, so `None`), and what is wrong
+/// with it; `what` names the packets for the message.
+fn periodic_interval(v: Duration, what: &str) -> (Option<Duration>, Option<String>) {
+    let problem = (!v.is_zero() && (v < MIN_INTERVAL || v > MAX_INTERVAL)).then(|| {
         format!(
-            "{} is out of range 1s..=1day (0s switches periodic state packets off)",
+            "{} is out of range 1s..=1day (0s switches {what} off)",
             humantime::format_duration(v)
         )
-    })
+    });
+    ((!v.is_zero()).then_some(v), problem)
 }
 
 fn gpio_chip_path(c: &str) -> Option<PathBuf> {

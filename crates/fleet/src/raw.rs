@@ -19,6 +19,8 @@ pub(crate) struct RawDefaults {
     pub push: Option<RawPush>,
     #[serde(default, with = "humantime_serde")]
     pub contact_state_interval: Option<Duration>,
+    #[serde(default, with = "humantime_serde")]
+    pub announce_interval: Option<Duration>,
 }
 
 /// `[devices.<id>]`.
@@ -43,6 +45,8 @@ pub(crate) struct RawDevice {
     pub push: Option<RawPush>,
     #[serde(default, with = "humantime_serde")]
     pub contact_state_interval: Option<Duration>,
+    #[serde(default, with = "humantime_serde")]
+    pub announce_interval: Option<Duration>,
     #[serde(default)]
     pub http_port: Option<u16>,
     #[serde(default)]

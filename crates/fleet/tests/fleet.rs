@@ -69,6 +69,7 @@ fn the_example_loads() {
     assert_eq!(door.push, multicast);
     assert_eq!(door.poll_interval, Duration::from_secs(10));
     assert_eq!(door.contact_state_interval, Some(Duration::from_secs(60)));
+    assert_eq!(door.announce_interval, Some(Duration::from_secs(60)));
     assert_eq!(door.gpio_chip, None);
 
     let loft = fleet.device("e6614103e7452d2f").expect("by id");
@@ -107,6 +108,7 @@ fn the_example_loads() {
     assert_eq!(pi.id.kind(), IdKind::MachineId);
     assert_eq!(pi.platform, Platform::Linux);
     assert_eq!(pi.http_port, 10081);
+    assert_eq!(pi.announce_interval, Some(Duration::from_secs(60)));
     assert_eq!(pi.onewire_pin, 4);
     assert_eq!(pi.gpio_chip.as_deref(), Some(Path::new("/dev/gpiochip0")));
     assert_eq!(pi.pins[0].name, "back-door");
@@ -146,6 +148,7 @@ fn defaults_apply_where_a_device_says_nothing() {
         "[devices.7c9ebd61abe4]\nname = \"a\"\nplatform = \"esp32c3\"\n\
          [devices.5f0c9a1e2b3d4c5e6f708192a3b4c5d6]\nname = \"b\"\nplatform = \"linux\"\n\
          push = \"gateway.lan:9999\"\ncontact_state_interval = \"0s\"\nhttp_port = 9100\n\
+         announce_interval = \"0s\"\n\
          gpio_chip = \"gpiochip4\"\n",
         "f.toml",
     )
@@ -155,6 +158,7 @@ fn defaults_apply_where_a_device_says_nothing() {
     assert_eq!(a.poll_interval, Duration::from_secs(10));
     assert_eq!(a.push, None);
     assert_eq!(a.contact_state_interval, Some(Duration::from_secs(60)));
+    assert_eq!(a.announce_interval, Some(Duration::from_secs(60)));
     assert_eq!(a.onewire_pin, 15);
     assert_eq!(a.http_port, 80);
     let b = fleet.device("b").expect("b");
@@ -166,6 +170,7 @@ fn defaults_apply_where_a_device_says_nothing() {
         })
     );
     assert_eq!(b.contact_state_interval, None);
+    assert_eq!(b.announce_interval, None, "0s: no announcements");
     assert_eq!(b.http_port, 9100);
     assert_eq!(b.gpio_chip.as_deref(), Some(Path::new("/dev/gpiochip4")));
     assert_eq!(
@@ -175,9 +180,9 @@ fn defaults_apply_where_a_device_says_nothing() {
 
     let fleet = Fleet::from_toml(
         "[defaults]\npush = \"239.0.0.1:9999\"\npoll_interval = \"1m\"\n\
-         contact_state_interval = \"5m\"\n\
+         contact_state_interval = \"5m\"\nannounce_interval = \"2m\"\n\
          [devices.7c9ebd61abe4]\nname = \"a\"\nplatform = \"esp32\"\npush = false\n\
-         [devices.7c9ebd61abe5]\nname = \"b\"\nplatform = \"esp32\"\n",
+         [devices.7c9ebd61abe5]\nname = \"b\"\nplatform = \"esp32\"\nannounce_interval = \"30s\"\n",
         "f.toml",
     )
     .expect("valid");
@@ -185,10 +190,32 @@ fn defaults_apply_where_a_device_says_nothing() {
     assert_eq!(a.push, None, "push = false overrides [defaults]");
     assert_eq!(a.poll_interval, Duration::from_secs(60));
     assert_eq!(a.contact_state_interval, Some(Duration::from_secs(300)));
+    assert_eq!(a.announce_interval, Some(Duration::from_secs(120)));
     let b = fleet.device("b").expect("b");
+    assert_eq!(b.announce_interval, Some(Duration::from_secs(30)));
     assert_eq!(
         b.push,
         Some(Push::Multicast("239.0.0.1:9999".parse().expect("addr")))
+    );
+}
+
+#[test]
+fn announce_interval_in_defaults_is_checked() {
+    assert_eq!(
+        errors("[defaults]\nannounce_interval = \"500ms\"\n"),
+        [
+            "defaults.announce_interval: 500ms is out of range 1s..=1day (0s switches announcements off)"
+        ]
+    );
+    let fleet = Fleet::from_toml(
+        &format!("[defaults]\nannounce_interval = \"0s\"\n{ESP}"),
+        "f.toml",
+    )
+    .expect("valid");
+    assert_eq!(fleet.defaults().announce_interval, None);
+    assert_eq!(
+        fleet.device("front-door").expect("door").announce_interval,
+        None
     );
 }
 
@@ -239,6 +266,7 @@ probes = [
 name = "pi-hall-with-a-very-long-name"
 platform = "linux"
 internal_temperature = "Cpu"
+announce_interval = "2d"
 http_port = 0
 gpio_chip = "chip0"
 probes = [{ rom = "28-00000a1b2c02", name = "X" }]
@@ -278,6 +306,7 @@ platform = "esp32c6"
             r#"devices.e6614103e7452d2f (Pico_Loft): contact_state_interval: 500ms is out of range 1s..=1day (0s switches periodic state packets off)"#,
             r#"devices.5f0c9a1e2b3d4c5e6f708192a3b4c5d6 (pi-hall-with-a-very-long-name): hostname: "pi-hall-with-a-very-long-name" is 29 characters; a DHCP hostname must be shorter than 16 (it defaults to the name; set hostname)"#,
             r#"devices.5f0c9a1e2b3d4c5e6f708192a3b4c5d6 (pi-hall-with-a-very-long-name): internal_temperature: only pico-w and pico2-w have an internal temperature sensor, not linux"#,
+            r#"devices.5f0c9a1e2b3d4c5e6f708192a3b4c5d6 (pi-hall-with-a-very-long-name): announce_interval: 2days is out of range 1s..=1day (0s switches announcements off)"#,
             r#"devices.5f0c9a1e2b3d4c5e6f708192a3b4c5d6 (pi-hall-with-a-very-long-name): http_port: must be 1-65535"#,
             r#"devices.5f0c9a1e2b3d4c5e6f708192a3b4c5d6 (pi-hall-with-a-very-long-name): gpio_chip: "chip0" is neither a device path ("/dev/gpiochip0") nor a chip name ("gpiochip0")"#,
             r#"devices.e6614103e7452d30 (pico-two): probes[0].rom: probe "28-00000a1b2c02" is also configured on devices.5f0c9a1e2b3d4c5e6f708192a3b4c5d6 (pi-hall-with-a-very-long-name)"#,
@@ -344,11 +373,11 @@ fn unknown_fields_are_rejected_everywhere() {
         ),
         (
             "[defaults]\npoll = \"5s\"\n".to_owned(),
-            "defaults: unknown field \"poll\", expected one of \"poll_interval\", \"push\", \"contact_state_interval\"",
+            "defaults: unknown field \"poll\", expected one of \"poll_interval\", \"push\", \"contact_state_interval\", \"announce_interval\"",
         ),
         (
             format!("{ESP}colour = \"red\"\n"),
-            "devices.7c9ebd61abe4 (front-door): unknown field \"colour\", expected one of \"name\", \"hostname\", \"platform\", \"pins\", \"probes\", \"onewire_pin\", \"internal_temperature\", \"poll_interval\", \"push\", \"contact_state_interval\", \"http_port\", \"gpio_chip\"",
+            "devices.7c9ebd61abe4 (front-door): unknown field \"colour\", expected one of \"name\", \"hostname\", \"platform\", \"pins\", \"probes\", \"onewire_pin\", \"internal_temperature\", \"poll_interval\", \"push\", \"contact_state_interval\", \"announce_interval\", \"http_port\", \"gpio_chip\"",
         ),
         (
             format!("{ESP}pins = [{{ number = 32, name = \"a\", invert = true }}]\n"),
