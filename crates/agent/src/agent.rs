@@ -6,8 +6,10 @@
 //!   (debounced) state or transition count changed and a round of state packets every
 //!   `contact_state_interval`; asks the probe reader for a poll when the core [`Sender`] says
 //!   one is due, and turns its reads into temperature packets and, after failed reads, a
-//!   status packet. All packets are encoded here, so they share one `seq` counter and leave
-//!   in a deterministic order.
+//!   status packet; sends an announce packet (the HTTP port, for the gateway's service
+//!   discovery) at start and every `announce_interval`. All packets are encoded here, so
+//!   they share one `seq` counter and leave in a deterministic order: announce, contacts,
+//!   temperatures.
 //! * **probe reader**: does the slow part of a poll (one conversion for all probes, then each
 //!   read) away from the loop, so edges are not held up by a 750 ms conversion.
 //! * **HTTP**: acceptor and one thread per connection ([`crate::http`]); a scrape brings the
@@ -24,6 +26,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
+use promcast_core::announce::{AnnounceConfig, Announcer, METRICS_PATH};
 use promcast_core::contact::ContactPusher;
 use promcast_core::device::{self, BufWriter, BuildInfo, DeviceInfo, DeviceMetrics, PinReport};
 use promcast_core::expo::Format;
@@ -248,6 +251,8 @@ impl Agent {
             telemetry: Telemetry::default(),
         });
         shared.start_unix(start);
+        // Announced as bound, so a listener on port 0 (tests) announces its real port.
+        let http_port = http.local_addr()?.port();
         let stop = Arc::new(AtomicBool::new(false));
         let wake = options.wake.clone();
         let push_loop = {
@@ -255,7 +260,9 @@ impl Agent {
             let thermometers = backends.thermometers;
             thread::Builder::new()
                 .name("push-loop".into())
-                .spawn(move || push_loop(&shared, transport, thermometers, &wake, &stop))?
+                .spawn(move || {
+                    push_loop(&shared, transport, thermometers, http_port, &wake, &stop)
+                })?
         };
         let server = Server::start(http, Arc::new(Exposition(shared.clone())), options.http);
         let server = match server {
@@ -379,6 +386,7 @@ fn push_loop(
     shared: &Shared,
     transport: Option<Transport>,
     thermometers: Box<dyn Thermometers>,
+    http_port: u16,
     wake: &Arc<Wake>,
     stop: &AtomicBool,
 ) {
@@ -400,6 +408,20 @@ fn push_loop(
         device.contact_state_interval.unwrap_or(NEVER),
         start,
     );
+    // Only with somewhere to send them: an announcement nobody receives is not counted.
+    let mut announcer = device
+        .announce_interval
+        .filter(|_| transport.is_some())
+        .map(|interval| {
+            let cfg = AnnounceConfig {
+                device: &device.name,
+                hostname: &device.hostname,
+                port: http_port,
+                path: Some(METRICS_PATH),
+                interval,
+            };
+            Announcer::new(cfg, start)
+        });
     let mut out = Out {
         transport: transport.as_ref(),
         seq: Sequence::default(),
@@ -433,6 +455,18 @@ fn push_loop(
     while !stop.load(Ordering::SeqCst) {
         let seen = wake.generation();
         let now = shared.clock.now();
+
+        // Service discovery: where this device serves its metrics.
+        if let Some(a) = announcer.as_mut().filter(|a| a.is_due(now)) {
+            match a.announce(now, &mut out.seq, &mut out.buf) {
+                Ok(n) if out.send(telemetry, "announce", n) => {
+                    telemetry.update(|s| s.announce_packets += 1)
+                }
+                Ok(_) => {}
+                Err(e) => telemetry.send_failed("announce", &format_args!("{e:?}")),
+            }
+        }
+        let announce_deadline = announcer.as_ref().map(Announcer::next);
 
         // Contacts: an edge packet per pin that changed, then a state round when due.
         let contacts_deadline = {
@@ -522,7 +556,11 @@ fn push_loop(
             s.iterations += 1;
             s.loop_time = now;
         });
-        let deadline = contacts_deadline.into_iter().chain(poll_deadline).min();
+        let deadline = contacts_deadline
+            .into_iter()
+            .chain(poll_deadline)
+            .chain(announce_deadline)
+            .min();
         shared.clock.sleep_until(wake, seen, deadline);
     }
     drop(req_tx);

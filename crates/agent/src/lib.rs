@@ -5,7 +5,9 @@
 //!   its door contacts, process and device facts;
 //! * sends packets (push, as the seed Pico did) to the fleet's push target: a temperature
 //!   reading per DS18B20 probe per poll, a status packet after failed reads, a contact packet
-//!   on every edge and a round of contact state packets every `contact_state_interval`.
+//!   on every edge and a round of contact state packets every `contact_state_interval`;
+//! * announces its HTTP port to the same target at start and every `announce_interval`, for
+//!   the gateway's service discovery (`/sd/devices`).
 //!
 //! Contacts come from the GPIO character device ([`gpio`]) and probes from the kernel's
 //! `w1_therm` sysfs files ([`w1`]); the [`sim`] backend plays scripted or random edges and

@@ -30,6 +30,8 @@ pub struct Stats {
     pub reading_packets: u64,
     /// Status packets sent.
     pub status_packets: u64,
+    /// Announce packets sent.
+    pub announce_packets: u64,
     /// Datagrams that could not be sent (or encoded).
     pub send_errors: u64,
 }

@@ -180,20 +180,28 @@ fn a_sim_run_serves_pushes_and_stops_on_sigterm() {
     );
     let mut buf = [0u8; 2048];
     let mut got = Vec::new();
-    for _ in 0..2 {
+    for _ in 0..3 {
         let n = udp.recv(&mut buf).expect("a packet");
         got.push(String::from_utf8_lossy(&buf[..n]).into_owned());
     }
+    // The port it actually listens on, not the 0 it was given.
+    assert_eq!(
+        got[0],
+        format!(
+            r#"{{"type": "announce", "name": "pi-hall", "port": {}, "path": "/metrics", "device": "pi-hall", "seq": 0}}"#,
+            http.port()
+        )
+    );
     // Real time passes: the durations are whatever they are, the rest is exact.
     assert!(
-        got[0].starts_with(r#"{"type": "contact", "name": "back-door", "pin": 17, "event": "state", "on": true, "since_ms": "#)
-            && got[0].ends_with(r#", "device": "pi-hall", "seq": 0}"#),
+        got[1].starts_with(r#"{"type": "contact", "name": "back-door", "pin": 17, "event": "state", "on": true, "since_ms": "#)
+            && got[1].ends_with(r#", "device": "pi-hall", "seq": 1}"#),
         "{}",
-        got[0]
+        got[1]
     );
     assert_eq!(
-        got[1],
-        r#"{"type": "temperature", "name": "Hall", "sensor": "28a53124070000e4", "temperature": 19.5, "offset": 0.0, "device": "pi-hall", "seq": 1}"#
+        got[2],
+        r#"{"type": "temperature", "name": "Hall", "sensor": "28a53124070000e4", "temperature": 19.5, "offset": 0.0, "device": "pi-hall", "seq": 2}"#
     );
     let status = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])

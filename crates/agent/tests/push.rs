@@ -1,5 +1,6 @@
-//! Packets the agent pushes, byte for byte, at simulated times: contact state rounds, edge
-//! packets after debouncing, temperature readings and status packets, one `seq` counter.
+//! Packets the agent pushes, byte for byte, at simulated times: announce packets, contact
+//! state rounds, edge packets after debouncing, temperature readings and status packets, one
+//! `seq` counter.
 
 mod common;
 
@@ -11,8 +12,16 @@ use promcast_agent::clock::ManualClock;
 use promcast_agent::sim::{SimContacts, SimThermometers, parse_script};
 use promcast_agent::transport::Target;
 use promcast_agent::{Agent, Backends, Options, PushTo};
+use promcast_fleet::Fleet;
 
 const TEMPERATURES: &str = "Hall=19.5,Loft=fail:crc,28-00000a1b2c09=21.0625";
+
+/// The announce packet of the test device, serving HTTP on `port`.
+fn announce(port: u16, seq: u32) -> String {
+    format!(
+        r#"{{"type": "announce", "name": "pi-hall", "port": {port}, "path": "/metrics", "device": "pi-hall", "seq": {seq}}}"#
+    )
+}
 
 fn readings(seq: u32) -> Vec<String> {
     vec![
@@ -42,16 +51,19 @@ fn packets_at_simulated_times() {
         &rx,
     );
 
-    // At start: a state packet per pin, then the first poll.
+    // At start: the announcement with the port HTTP is served on, a state packet per pin,
+    // then the first poll.
+    let port = agent.http_addr().port();
     assert_eq!(
-        rx.take(2),
+        rx.take(3),
         [
-            r#"{"type": "contact", "name": "back-door", "pin": 17, "event": "state", "on": false, "since_ms": 0, "on_transitions": 0, "on_ms_total": 0, "off_ms_total": 0, "device": "pi-hall", "seq": 0}"#,
-            r#"{"type": "contact", "name": "window", "pin": 27, "event": "state", "on": true, "since_ms": 0, "on_transitions": 0, "on_ms_total": 0, "off_ms_total": 0, "device": "pi-hall", "seq": 1}"#,
+            announce(port, 0),
+            r#"{"type": "contact", "name": "back-door", "pin": 17, "event": "state", "on": false, "since_ms": 0, "on_transitions": 0, "on_ms_total": 0, "off_ms_total": 0, "device": "pi-hall", "seq": 1}"#.to_owned(),
+            r#"{"type": "contact", "name": "window", "pin": 27, "event": "state", "on": true, "since_ms": 0, "on_transitions": 0, "on_ms_total": 0, "off_ms_total": 0, "device": "pi-hall", "seq": 2}"#.to_owned(),
         ]
     );
     wait_polls(&agent, 1);
-    assert_eq!(rx.take(3), readings(2));
+    assert_eq!(rx.take(3), readings(3));
 
     // The door's line drops at 2 s; it counts once it held for the 20 ms debounce window,
     // dated at 2 s.
@@ -60,29 +72,30 @@ fn packets_at_simulated_times() {
     advance_to(&agent, &clock, ms(2_020));
     assert_eq!(
         rx.next(),
-        r#"{"type": "contact", "name": "back-door", "pin": 17, "event": "edge", "on": true, "since_ms": 20, "since_on_ms": 20, "on_transitions": 1, "on_ms_total": 20, "off_ms_total": 2000, "device": "pi-hall", "seq": 5}"#
+        r#"{"type": "contact", "name": "back-door", "pin": 17, "event": "edge", "on": true, "since_ms": 20, "since_on_ms": 20, "on_transitions": 1, "on_ms_total": 20, "off_ms_total": 2000, "device": "pi-hall", "seq": 6}"#
     );
     advance_to(&agent, &clock, ms(5_020));
     assert_eq!(
         rx.next(),
-        r#"{"type": "contact", "name": "back-door", "pin": 17, "event": "edge", "on": false, "since_ms": 20, "since_on_ms": 3020, "since_off_ms": 20, "on_transitions": 1, "on_ms_total": 3000, "off_ms_total": 2020, "device": "pi-hall", "seq": 6}"#
+        r#"{"type": "contact", "name": "back-door", "pin": 17, "event": "edge", "on": false, "since_ms": 20, "since_on_ms": 3020, "since_off_ms": 20, "on_transitions": 1, "on_ms_total": 3000, "off_ms_total": 2020, "device": "pi-hall", "seq": 7}"#
     );
 
     // The second poll, 10 s after the first.
     advance_to(&agent, &clock, ms(10_000));
     wait_polls(&agent, 2);
-    assert_eq!(rx.take(3), readings(7));
+    assert_eq!(rx.take(3), readings(8));
 
-    // At 60 s the next state round, then the poll that was due at 20 s (one, not five: a
-    // late poll does not catch up).
+    // At 60 s the next announcement and state round, then the poll that was due at 20 s
+    // (one, not five: a late poll does not catch up).
     advance_to(&agent, &clock, ms(60_000));
     wait_polls(&agent, 3);
     let mut want = vec![
-        r#"{"type": "contact", "name": "back-door", "pin": 17, "event": "state", "on": false, "since_ms": 55000, "since_on_ms": 58000, "since_off_ms": 55000, "on_transitions": 1, "on_ms_total": 3000, "off_ms_total": 57000, "device": "pi-hall", "seq": 10}"#.to_owned(),
-        r#"{"type": "contact", "name": "window", "pin": 27, "event": "state", "on": true, "since_ms": 60000, "on_transitions": 0, "on_ms_total": 60000, "off_ms_total": 0, "device": "pi-hall", "seq": 11}"#.to_owned(),
+        announce(port, 11),
+        r#"{"type": "contact", "name": "back-door", "pin": 17, "event": "state", "on": false, "since_ms": 55000, "since_on_ms": 58000, "since_off_ms": 55000, "on_transitions": 1, "on_ms_total": 3000, "off_ms_total": 57000, "device": "pi-hall", "seq": 12}"#.to_owned(),
+        r#"{"type": "contact", "name": "window", "pin": 27, "event": "state", "on": true, "since_ms": 60000, "on_transitions": 0, "on_ms_total": 60000, "off_ms_total": 0, "device": "pi-hall", "seq": 13}"#.to_owned(),
     ];
-    want.extend(readings(12));
-    assert_eq!(rx.take(5), want);
+    want.extend(readings(14));
+    assert_eq!(rx.take(6), want);
 
     let stats = agent.stats();
     assert_eq!(
@@ -92,9 +105,10 @@ fn packets_at_simulated_times() {
             stats.state_packets,
             stats.reading_packets,
             stats.status_packets,
+            stats.announce_packets,
             stats.send_errors
         ),
-        (3, 2, 4, 6, 3, 0)
+        (3, 2, 4, 6, 3, 2, 0)
     );
     assert_eq!((stats.sender.reads_ok, stats.sender.crc), (6, 3));
     agent.stop();
@@ -106,7 +120,7 @@ fn a_bounce_shorter_than_the_debounce_window_sends_nothing() {
     let rx = Receiver::new();
     let device = device();
     let (agent, clock) = start_sim(&device, "back-door:on@2s,back-door:off@2010ms", "", &rx);
-    rx.take(2);
+    rx.take(3);
     wait_polls(&agent, 1);
     rx.take(2);
     advance_to(&agent, &clock, ms(2_000));
@@ -138,8 +152,14 @@ fn no_push_target_sends_nothing_but_still_polls() {
     assert_eq!(agent.push_addr(), None);
     let s = agent.stats();
     assert_eq!(
-        (s.polls, s.edge_packets, s.state_packets, s.reading_packets),
-        (1, 0, 0, 0)
+        (
+            s.polls,
+            s.edge_packets,
+            s.state_packets,
+            s.reading_packets,
+            s.announce_packets
+        ),
+        (1, 0, 0, 0, 0)
     );
     agent.stop();
     rx.assert_empty();
@@ -175,17 +195,18 @@ fn multicast_to_the_fleet_group() {
     assert_eq!(agent.push_addr(), Some(SocketAddr::from((group, 9999))));
     let mut buf = [0u8; 2048];
     let mut got = Vec::new();
-    for _ in 0..4 {
+    for _ in 0..5 {
         let (n, _) = rx.recv_from(&mut buf).expect("a multicast datagram");
         got.push(String::from_utf8(buf[..n].to_vec()).expect("UTF-8"));
     }
     assert_eq!(
         got,
         [
-            r#"{"type": "contact", "name": "back-door", "pin": 17, "event": "state", "on": false, "since_ms": 0, "on_transitions": 0, "on_ms_total": 0, "off_ms_total": 0, "device": "pi-hall", "seq": 0}"#,
-            r#"{"type": "contact", "name": "window", "pin": 27, "event": "state", "on": true, "since_ms": 0, "on_transitions": 0, "on_ms_total": 0, "off_ms_total": 0, "device": "pi-hall", "seq": 1}"#,
-            r#"{"type": "temperature", "name": "Hall", "sensor": "28a53124070000e4", "temperature": 20.0, "offset": 0.0, "device": "pi-hall", "seq": 2}"#,
-            r#"{"type": "temperature", "name": "Loft", "sensor": "28022c1b0a00006f", "temperature": 3.5, "offset": -0.5, "device": "pi-hall", "seq": 3}"#,
+            announce(agent.http_addr().port(), 0),
+            r#"{"type": "contact", "name": "back-door", "pin": 17, "event": "state", "on": false, "since_ms": 0, "on_transitions": 0, "on_ms_total": 0, "off_ms_total": 0, "device": "pi-hall", "seq": 1}"#.to_owned(),
+            r#"{"type": "contact", "name": "window", "pin": 27, "event": "state", "on": true, "since_ms": 0, "on_transitions": 0, "on_ms_total": 0, "off_ms_total": 0, "device": "pi-hall", "seq": 2}"#.to_owned(),
+            r#"{"type": "temperature", "name": "Hall", "sensor": "28a53124070000e4", "temperature": 20.0, "offset": 0.0, "device": "pi-hall", "seq": 3}"#.to_owned(),
+            r#"{"type": "temperature", "name": "Loft", "sensor": "28022c1b0a00006f", "temperature": 3.5, "offset": -0.5, "device": "pi-hall", "seq": 4}"#.to_owned(),
         ]
     );
     agent.stop();
@@ -206,7 +227,12 @@ fn multicast_to_the_fleet_group() {
     let (n, _) = rx.recv_from(&mut buf).expect("a multicast datagram");
     assert_eq!(
         std::str::from_utf8(&buf[..n]).expect("UTF-8"),
-        r#"{"type": "contact", "name": "back-door", "pin": 17, "event": "state", "on": false, "since_ms": 0, "on_transitions": 0, "on_ms_total": 0, "off_ms_total": 0, "device": "pi-hall", "seq": 0}"#
+        announce(agent.http_addr().port(), 0)
+    );
+    let (n, _) = rx.recv_from(&mut buf).expect("a multicast datagram");
+    assert_eq!(
+        std::str::from_utf8(&buf[..n]).expect("UTF-8"),
+        r#"{"type": "contact", "name": "back-door", "pin": 17, "event": "state", "on": false, "since_ms": 0, "on_transitions": 0, "on_ms_total": 0, "off_ms_total": 0, "device": "pi-hall", "seq": 1}"#
     );
     agent.stop();
 
@@ -245,6 +271,59 @@ fn a_target_by_host_name_is_resolved() {
     let agent =
         Agent::start(&device, backends, http, options, ManualClock::new(None)).expect("start");
     assert_eq!(agent.push_addr(), None);
-    assert_eq!(rx.take(2).len(), 2);
+    assert_eq!(rx.take(3).len(), 3);
+    agent.stop();
+}
+
+/// The fleet file's `announce_interval`: an announcement at start and then at that interval,
+/// from the start, whatever else is sent; `"0s"` sends none.
+#[test]
+fn announcements_follow_the_fleet_file() {
+    let device = {
+        let mut d = device();
+        d.announce_interval = Some(Duration::from_secs(25));
+        d.pins.clear();
+        d.probes.clear();
+        d
+    };
+    let rx = Receiver::new();
+    let (agent, clock) = start_sim(&device, "", "", &rx);
+    let port = agent.http_addr().port();
+    assert_eq!(rx.next(), announce(port, 0));
+    advance_to(&agent, &clock, ms(24_999));
+    rx.assert_empty();
+    advance_to(&agent, &clock, ms(25_000));
+    assert_eq!(rx.next(), announce(port, 1));
+    // 10 s late: the next is still due 25 s after the last was due.
+    advance_to(&agent, &clock, ms(60_000));
+    assert_eq!(rx.next(), announce(port, 2));
+    advance_to(&agent, &clock, ms(74_999));
+    rx.assert_empty();
+    advance_to(&agent, &clock, ms(75_000));
+    assert_eq!(rx.next(), announce(port, 3));
+    assert_eq!(agent.stats().announce_packets, 4);
+    agent.stop();
+    rx.assert_empty();
+
+    // "0s" in the fleet file: none at all.
+    let fleet = Fleet::from_toml(
+        &common::FLEET.replace(
+            "platform = \"linux\"\n",
+            "platform = \"linux\"\nannounce_interval = \"0s\"\n",
+        ),
+        "fleet.toml",
+    )
+    .expect("valid");
+    let device = fleet.device("pi-hall").expect("pi-hall").clone();
+    assert_eq!(device.announce_interval, None);
+    let (agent, clock) = start_sim(&device, "", "", &rx);
+    assert!(
+        rx.take(2)
+            .iter()
+            .all(|p| p.starts_with(r#"{"type": "contact""#))
+    );
+    advance_to(&agent, &clock, ms(60_000));
+    wait_polls(&agent, 2);
+    assert_eq!(agent.stats().announce_packets, 0);
     agent.stop();
 }
