@@ -339,6 +339,11 @@ impl Config {
                 "web.telemetry_path",
                 format!("{path:?} must start with '/' and be neither '/' nor under '/-/'"),
             );
+        } else if path == crate::discovery::SD_PATH {
+            err(
+                "web.telemetry_path",
+                format!("{path:?} is where the gateway serves its scrape targets"),
+            );
         }
         let udp = &self.udp;
         if udp.port == 0 {

@@ -1,4 +1,5 @@
-//! The HTTP side: `/metrics` (content negotiation and gzip), the landing page, health checks.
+//! The HTTP side: `/metrics` (content negotiation and gzip), the landing page, service
+//! discovery, health checks.
 
 use std::io::Write as _;
 use std::sync::Arc;
@@ -13,6 +14,7 @@ use promcast_core::expo::Format;
 
 use crate::clock::Clock;
 use crate::config::KindSpec;
+use crate::discovery::{self, SD_PATH};
 use crate::render::{BuildInfo, Context, render};
 use crate::store::Published;
 use crate::telemetry::Telemetry;
@@ -88,6 +90,7 @@ pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route(&path, get(metrics))
         .route("/", get(landing))
+        .route(SD_PATH, get(scrape_targets))
         .route("/-/healthy", get(healthy))
         .route("/-/ready", get(ready))
         .fallback(not_found)
@@ -159,6 +162,12 @@ pub fn accepts_gzip(value: &str) -> bool {
 
 async fn landing(State(st): State<Arc<AppState>>) -> Html<String> {
     Html(crate::landing::page(&st))
+}
+
+/// The announced scrape targets, for Prometheus `http_sd_configs`.
+async fn scrape_targets(State(st): State<Arc<AppState>>) -> Response {
+    let body = discovery::render(&st.published.load());
+    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
 async fn healthy(State(st): State<Arc<AppState>>) -> Response {

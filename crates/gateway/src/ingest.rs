@@ -276,8 +276,8 @@ impl Loop {
         while !self.stop.load(Ordering::Acquire) {
             let now = self.clock.monotonic();
             if now >= next_sweep {
-                let (series, devices) = self.store.sweep(now);
-                self.events.expired(&self.telemetry, series, devices);
+                let swept = self.store.sweep(now);
+                self.events.expired(&self.telemetry, swept);
                 self.store.publish();
                 progress.sweeps += 1;
                 self.progress.send_replace(progress);
@@ -369,7 +369,13 @@ impl Loop {
                 match decode(data) {
                     Err(e) => Reject::Decode(e),
                     Ok(p) => match self.store.apply(&p, src.ip(), unix, mono) {
-                        Ok(Accepted::Reading | Accepted::Contact) => continue,
+                        Ok(Accepted::Reading | Accepted::Contact | Accepted::Announce(None)) => {
+                            continue;
+                        }
+                        Ok(Accepted::Announce(Some(target))) => {
+                            self.events.announced(&target);
+                            continue;
+                        }
                         Ok(Accepted::Status) => {
                             if let Body::Status(s) = &p.body {
                                 let dev = match &p.device {

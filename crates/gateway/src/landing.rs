@@ -3,6 +3,7 @@
 use std::fmt::Write;
 use std::sync::atomic::Ordering;
 
+use crate::discovery::SD_PATH;
 use crate::http::AppState;
 
 /// Escape text for HTML element content and attribute values.
@@ -105,6 +106,26 @@ td,th{{border:1px solid #ccc;padding:.25em .6em;text-align:left}}td.n{{text-alig
                 html_escape(&p.name),
                 p.number,
                 s.on_transitions,
+            );
+        }
+        h.push_str("</table>\n");
+    }
+    if !view.targets.is_empty() {
+        let _ = write!(
+            h,
+            "<h2>Scrape targets</h2>\n<p>Announced by the devices; Prometheus finds them at \
+<a href=\"{sd}\">{sd}</a>.</p>\n<table><tr><th>Device</th><th>Hostname</th><th>Address</th><th>Path</th><th>Last announce</th></tr>\n",
+            sd = SD_PATH
+        );
+        for t in view.targets.values() {
+            let _ = writeln!(
+                h,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{} ago</td></tr>",
+                html_escape(&t.device),
+                html_escape(&t.hostname),
+                t.address,
+                html_escape(t.path.as_deref().unwrap_or("")),
+                age(now, t.seen_unix.get()),
             );
         }
         h.push_str("</table>\n");

@@ -27,6 +27,7 @@ pub const SELF_FAMILIES: &[&str] = &[
     "promcast_series_expired_total",
     "promcast_devices_live",
     "promcast_devices_expired_total",
+    "promcast_sd_targets",
     "promcast_build_info",
     "process_start_time_seconds",
     "gpio_pin_is_on",
@@ -252,6 +253,11 @@ pub fn render<W: Write>(
         "Devices removed after the ttl passed without a packet.",
     ))?;
     e.sample(&[], Value::U64(t.devices_expired.load(Ordering::Relaxed)))?;
+    e.family(&gauge(
+        "promcast_sd_targets",
+        "Scrape targets devices announced, served for Prometheus service discovery.",
+    ))?;
+    e.sample(&[], Value::U64(view.targets.len() as u64))?;
     e.family(&Family {
         name: "promcast_build",
         help: "promcast build information.",

@@ -13,7 +13,7 @@
 //! function of that identity plus the name, so no two series can render the same label set.
 
 use std::hash::{Hash, Hasher};
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -29,6 +29,7 @@ use promcast_core::time::Instant;
 use promcast_core::{Packet, Text};
 
 use crate::config::{KindSpec, SeriesConfig};
+use crate::discovery::{self, ScrapeTarget};
 use crate::telemetry::Reject;
 
 /// An f64 in an atomic.
@@ -126,7 +127,8 @@ impl Device {
     }
 }
 
-/// What a scrape sees: every live series by kind, in label order, and every device.
+/// What a scrape sees: every live series by kind, in label order, every device, and the
+/// scrape targets devices announced.
 #[derive(Clone, Debug, Default)]
 pub struct View {
     /// Per configured kind (same index as the kind specs), series keyed by label set.
@@ -135,6 +137,8 @@ pub struct View {
     pub devices: OrdMap<Arc<str>, Arc<Device>>,
     /// Contact inputs devices push, by (device, pin name, pin number): label order.
     pub pins: OrdMap<PinOrder, Arc<PushedPin>>,
+    /// Scrape targets by device id, one per device: the latest announcement.
+    pub targets: OrdMap<Arc<str>, Arc<ScrapeTarget>>,
 }
 
 /// Sort key of a pushed pin: (device, pin name, pin number), the order of its labels.
@@ -276,7 +280,7 @@ fn text_str<'a>(t: &Text<'a>, buf: &'a mut Option<[u8; FIELD_BUF]>) -> Option<&'
 const FIELD_BUF: usize = MAX_STATUS_LEN;
 
 /// What happened to one packet that was accepted.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug)]
 pub enum Accepted {
     /// A reading updated or created a series.
     Reading,
@@ -284,6 +288,20 @@ pub enum Accepted {
     Status,
     /// A contact packet updated or created a pushed pin.
     Contact,
+    /// An announce packet: the device's scrape target when it is new or changed, `None`
+    /// when it was announced as it stands.
+    Announce(Option<Arc<ScrapeTarget>>),
+}
+
+/// What one expiry sweep removed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Swept {
+    /// Series (readings and pushed pins).
+    pub series: u64,
+    /// Devices.
+    pub devices: u64,
+    /// Announced scrape targets.
+    pub targets: u64,
 }
 
 impl Store {
@@ -291,8 +309,7 @@ impl Store {
     pub fn new(kinds: Vec<KindSpec>, limits: SeriesConfig, published: Published) -> Self {
         let view = View {
             kinds: vec![OrdMap::new(); kinds.len()],
-            devices: OrdMap::new(),
-            pins: OrdMap::new(),
+            ..View::default()
         };
         published.store(Arc::new(view.clone()));
         Store {
@@ -380,6 +397,17 @@ impl Store {
                 self.upsert_pin(&dev, name, c.pin, c.snapshot(), mono)?;
                 Self::seen(&dev, packet.seq, unix, mono);
                 Ok(Accepted::Contact)
+            }
+            Body::Announce(a) => {
+                let mut name_buf = None;
+                let mut path_buf = None;
+                let hostname = text_str(&a.name, &mut name_buf).unwrap_or("");
+                let path = a.path.as_ref().and_then(|t| text_str(t, &mut path_buf));
+                let address = discovery::target_address(src, a.port);
+                let dev = self.device_entry(device, unix, mono)?;
+                let changed = self.upsert_target(&dev, address, path, hostname, unix, mono);
+                Self::seen(&dev, packet.seq, unix, mono);
+                Ok(Accepted::Announce(changed))
             }
             _ => Err(Reject::Decode(promcast_core::DecodeError::UnsupportedType)),
         }
@@ -576,6 +604,36 @@ impl Store {
         Ok(())
     }
 
+    /// Keep `address`, `path`, `hostname` as the scrape target of `dev`, replacing the one
+    /// it had if that differs; returns the target when it is new or changed.
+    fn upsert_target(
+        &mut self,
+        dev: &Device,
+        address: SocketAddr,
+        path: Option<&str>,
+        hostname: &str,
+        unix: f64,
+        mono: Duration,
+    ) -> Option<Arc<ScrapeTarget>> {
+        if let Some(t) = self.view.targets.get(&*dev.id)
+            && t.is(address, path, hostname)
+        {
+            t.seen(unix, mono);
+            return None;
+        }
+        let target = Arc::new(ScrapeTarget::new(
+            dev.id.clone(),
+            address,
+            path,
+            hostname,
+            unix,
+            mono,
+        ));
+        self.view.targets.insert(dev.id.clone(), target.clone());
+        self.dirty = true;
+        Some(target)
+    }
+
     #[allow(clippy::too_many_arguments, reason = "plain values of one reading")]
     fn make_series(
         &mut self,
@@ -610,8 +668,8 @@ impl Store {
         })
     }
 
-    /// Remove series and devices not heard from within the ttl. Returns (series, devices) removed.
-    pub fn sweep(&mut self, mono: Duration) -> (u64, u64) {
+    /// Remove series, scrape targets and devices not heard from within the ttl.
+    pub fn sweep(&mut self, mono: Duration) -> Swept {
         let ttl = self.limits.ttl;
         let expired = |seen: Duration| mono.saturating_sub(seen) > ttl;
         let mut series = 0;
@@ -644,6 +702,18 @@ impl Store {
                 true
             }
         });
+        // Before the devices: a device is seen whenever its target is, so a device that
+        // expires has no target left.
+        let silent: Vec<Arc<str>> = view
+            .targets
+            .iter()
+            .filter(|(_, t)| expired(t.seen_mono()))
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in &silent {
+            view.targets.remove(id);
+        }
+        let targets = silent.len() as u64;
         let mut gone = 0;
         devices.retain(|id, d| {
             if d.series == 0 && expired(d.shared.seen_mono()) {
@@ -654,10 +724,14 @@ impl Store {
                 true
             }
         });
-        if series > 0 || gone > 0 {
+        if series > 0 || gone > 0 || targets > 0 {
             self.dirty = true;
         }
-        (series, gone)
+        Swept {
+            series,
+            devices: gone,
+            targets,
+        }
     }
 
     /// Publish the current set to scrapes if it changed since the last publish.
@@ -695,15 +769,20 @@ impl IpText {
         }
         self.ip = Some(ip);
         self.buf.len = 0;
-        let ip = match ip {
-            IpAddr::V6(v6) => v6
-                .to_ipv4_mapped()
-                .map(IpAddr::V4)
-                .unwrap_or(IpAddr::V6(v6)),
-            v4 => v4,
-        };
-        let _ = write!(self.buf, "{ip}");
+        let _ = write!(self.buf, "{}", canonical_ip(ip));
         self.buf
+    }
+}
+
+/// `ip`, an IPv4-mapped IPv6 address (a dual-stack socket's view of an IPv4 sender) as the
+/// IPv4 address it maps.
+pub(crate) fn canonical_ip(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => v6
+            .to_ipv4_mapped()
+            .map(IpAddr::V4)
+            .unwrap_or(IpAddr::V6(v6)),
+        v4 => v4,
     }
 }
 

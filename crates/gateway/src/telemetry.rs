@@ -6,6 +6,9 @@ use std::time::Duration;
 
 use promcast_core::DecodeError;
 
+use crate::discovery::ScrapeTarget;
+use crate::store::Swept;
+
 /// Why a datagram was not turned into data.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Reject {
@@ -146,15 +149,32 @@ impl Events {
         tracing::info!(device, %name, %status, "device status");
     }
 
-    /// Series (and devices) expired in one sweep.
-    pub fn expired(&self, t: &Telemetry, series: u64, devices: u64) {
+    /// A device announced a new scrape target, or moved its old one.
+    pub fn announced(&self, target: &ScrapeTarget) {
+        tracing::info!(
+            device = &*target.device,
+            hostname = &*target.hostname,
+            address = %target.address,
+            path = target.path.as_deref(),
+            "scrape target announced"
+        );
+    }
+
+    /// Series, devices and scrape targets expired in one sweep.
+    pub fn expired(&self, t: &Telemetry, swept: Swept) {
+        let Swept {
+            series,
+            devices,
+            targets,
+        } = swept;
         t.sweeps.fetch_add(1, Ordering::Relaxed);
         t.series_expired.fetch_add(series, Ordering::Relaxed);
         t.devices_expired.fetch_add(devices, Ordering::Relaxed);
-        if series > 0 || devices > 0 {
+        if series > 0 || devices > 0 || targets > 0 {
             tracing::info!(
                 series,
                 devices,
+                targets,
                 "expired entries not heard from within the ttl"
             );
         }

@@ -2,16 +2,10 @@
 //! temperature packets over real multicast to the gateway with its default settings, and a
 //! real Prometheus scrapes both the gateway and the agent's own `/metrics`.
 
-use std::net::{Ipv4Addr, TcpListener};
-use std::sync::Arc;
+mod common;
+
 use std::time::{Duration, Instant};
 
-use promcast_agent::clock::SystemClock as AgentClock;
-use promcast_agent::sim::{SimContacts, SimThermometers, parse_script};
-use promcast_agent::{Agent, Backends, Options, PushTo};
-use promcast_gateway::Gateway;
-use promcast_gateway::clock::SystemClock;
-use promcast_gateway::config::Config;
 use testkit::prometheus::{Config as PromConfig, Prometheus, Sample};
 
 fn one(samples: &[Sample]) -> f64 {
@@ -22,51 +16,14 @@ fn one(samples: &[Sample]) -> f64 {
 #[test]
 fn agent_gateway_and_prometheus_agree_on_doors_and_temperatures() {
     testkit::in_netns!();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let rt = common::runtime();
     // The gateway exactly as shipped: group 239.0.0.1, UDP 9999.
-    let cfg = Config::default();
-    let gw = rt.block_on(async {
-        let udp = promcast_gateway::ingest::bind(&cfg.udp).expect("bind");
-        let http = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-            .await
-            .expect("http");
-        Gateway::start(&cfg, udp, http, Arc::new(SystemClock::new()))
-            .await
-            .expect("gateway")
-    });
+    let gw = common::shipped_gateway(&rt);
 
     // The example fleet's Pi: a back door that opens one second in, a probe at 19.5 °C,
     // pushing to the fleet's default target, the multicast group.
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../deploy/fleet.example.toml"
-    );
-    let fleet = promcast_fleet::Fleet::load(path).expect("example fleet");
-    let device = fleet.device("pi-hall").expect("pi-hall");
-    let script = parse_script("back-door:on@1s", &device.pins).expect("script");
-    let backends = Backends {
-        contacts: Box::new(SimContacts::scripted(&device.pins, script)),
-        thermometers: Box::new(SimThermometers::new(&device.probes, "Hall=19.5", 1).expect("sim")),
-    };
-    let options = Options {
-        push: PushTo::Fleet,
-        multicast_interface: Some("lo".into()),
-        ..Options::default()
-    };
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("agent http");
     let started = Instant::now();
-    let agent = Agent::start(
-        device,
-        backends,
-        listener,
-        options,
-        Arc::new(AgentClock::new()),
-    )
-    .expect("agent");
+    let agent = common::example_pi_hall("back-door:on@1s", "Hall=19.5");
 
     let prom = Prometheus::start_with(
         PromConfig::new(&format!(
@@ -83,13 +40,8 @@ fn agent_gateway_and_prometheus_agree_on_doors_and_temperatures() {
         |r| r.len() == 1,
         Duration::from_secs(30),
     );
-    let labels: Vec<(&str, &str)> = t[0]
-        .labels
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
     assert_eq!(
-        labels,
+        common::label_pairs(&t[0]),
         vec![
             ("__name__", "temperature"),
             ("device", "pi-hall"),

@@ -88,6 +88,9 @@ promcast_devices_live 2
 # HELP promcast_devices_expired_total Devices removed after the ttl passed without a packet.
 # TYPE promcast_devices_expired_total counter
 promcast_devices_expired_total 0
+# HELP promcast_sd_targets Scrape targets devices announced, served for Prometheus service discovery.
+# TYPE promcast_sd_targets gauge
+promcast_sd_targets 0
 # HELP promcast_build_info promcast build information.
 # TYPE promcast_build_info gauge
 promcast_build_info{{revision="{rev}",version="{ver}"}} 1

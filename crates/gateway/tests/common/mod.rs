@@ -1,11 +1,14 @@
 //! Shared helpers: a gateway on loopback with a manual clock, a packet sender, a scraper.
 #![allow(dead_code, reason = "each test binary uses a different subset")]
 
-use std::net::{Ipv4Addr, SocketAddr, UdpSocket};
+use std::net::{Ipv4Addr, SocketAddr, TcpListener, UdpSocket};
 use std::sync::Arc;
 
+use promcast_agent::clock::SystemClock as AgentClock;
+use promcast_agent::sim::{SimContacts, SimThermometers, parse_script};
+use promcast_agent::{Agent, Backends, Options, PushTo};
 use promcast_gateway::Gateway;
-use promcast_gateway::clock::ManualClock;
+use promcast_gateway::clock::{ManualClock, SystemClock};
 use promcast_gateway::config::Config;
 use testkit::http::Response;
 
@@ -145,4 +148,68 @@ pub fn rejected(body: &str, reason: &str) -> u64 {
 pub fn seed_packet(name: &str, rom: &str, t: &str) -> Vec<u8> {
     format!(r#"{{"type": "temperature", "name": "{name}", "sensor": "{rom}", "temperature": {t}, "offset": 0.0}}"#)
         .into_bytes()
+}
+
+/// A runtime for tests that are plain `#[test]`s (those that start Prometheus).
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+/// The gateway exactly as shipped (group 239.0.0.1, UDP 9999) on the system clock, HTTP on
+/// 127.0.0.1 and a free port. Inside a private network namespace only.
+pub fn shipped_gateway(rt: &tokio::runtime::Runtime) -> Gateway {
+    let cfg = Config::default();
+    rt.block_on(async {
+        let udp = promcast_gateway::ingest::bind(&cfg.udp).expect("bind");
+        let http = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+            .await
+            .expect("http");
+        Gateway::start(&cfg, udp, http, Arc::new(SystemClock::new()))
+            .await
+            .expect("gateway")
+    })
+}
+
+/// The example fleet's `pi-hall` (deploy/fleet.example.toml) as a simulated agent on the
+/// system clock: contacts as `script` plays them, probes at `temperatures`, pushing to the
+/// fleet's target (the multicast group) out of `lo`, HTTP on 127.0.0.1 and a free port.
+pub fn example_pi_hall(script: &str, temperatures: &str) -> Agent {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../deploy/fleet.example.toml"
+    );
+    let fleet = promcast_fleet::Fleet::load(path).expect("example fleet");
+    let device = fleet.device("pi-hall").expect("pi-hall");
+    let script = parse_script(script, &device.pins).expect("script");
+    let backends = Backends {
+        contacts: Box::new(SimContacts::scripted(&device.pins, script)),
+        thermometers: Box::new(SimThermometers::new(&device.probes, temperatures, 1).expect("sim")),
+    };
+    let options = Options {
+        push: PushTo::Fleet,
+        multicast_interface: Some("lo".into()),
+        ..Options::default()
+    };
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("agent http");
+    Agent::start(
+        device,
+        backends,
+        listener,
+        options,
+        Arc::new(AgentClock::new()),
+    )
+    .expect("agent")
+}
+
+/// A Prometheus sample's labels as (name, value) pairs, in name order.
+pub fn label_pairs(sample: &testkit::prometheus::Sample) -> Vec<(&str, &str)> {
+    sample
+        .labels
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect()
 }
