@@ -5,7 +5,8 @@
 //! The tests in `tests/` use it: `dashboard.rs` runs every dashboard query against a real
 //! Prometheus that scrapes a simulated fleet through the example configuration and loads
 //! the example rules, and checks the series each query gives; `grafana.rs` checks the
-//! interpolation and the dashboard's structure.
+//! interpolation and the dashboard's structure; `systemd.rs` runs `systemd-analyze` on the
+//! units of `deploy/systemd`.
 //! The package is not published; it exists for its tests.
 
 #![forbid(unsafe_code)]
