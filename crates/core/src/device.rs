@@ -89,6 +89,53 @@ pub struct Extra<'a> {
     pub value: Value,
 }
 
+/// The name and HELP of a platform extra's family, shared so that every board (and every
+/// simulation of one) that reports it agrees: [`WIFI_RSSI`], [`HEAP_FREE`],
+/// [`RESET_REASON`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ExtraFamily {
+    /// Metric name (see [`Extra`] for the rules).
+    pub name: &'static str,
+    /// HELP.
+    pub help: &'static str,
+}
+
+impl ExtraFamily {
+    /// This family's sample with `labels` and `value`.
+    pub const fn sample<'a>(&self, labels: &'a [(&'a str, &'a str)], value: Value) -> Extra<'a> {
+        Extra {
+            name: self.name,
+            help: self.help,
+            labels,
+            value,
+        }
+    }
+}
+
+/// `promcast_wifi_rssi_dbm`: the access point's signal strength in dBm, reported while
+/// associated (ESP32).
+pub const WIFI_RSSI: ExtraFamily = ExtraFamily {
+    name: "promcast_wifi_rssi_dbm",
+    help: "Received signal strength of the Wi-Fi access point in dBm (absent while disconnected).",
+};
+
+/// `promcast_heap_free_bytes`: free bytes of the heap the Wi-Fi driver allocates from
+/// (ESP32; the Picos have no heap).
+pub const HEAP_FREE: ExtraFamily = ExtraFamily {
+    name: "promcast_heap_free_bytes",
+    help: "Free bytes in the heap the Wi-Fi driver allocates from.",
+};
+
+/// `promcast_reset_reason{reason}`: 1, with why the chip last reset as the
+/// [`RESET_REASON_LABEL`] label (ESP32).
+pub const RESET_REASON: ExtraFamily = ExtraFamily {
+    name: "promcast_reset_reason",
+    help: "Why the chip last reset (the reason label; 1 for the current boot).",
+};
+
+/// The label of [`RESET_REASON`] that carries the reason.
+pub const RESET_REASON_LABEL: &str = "reason";
+
 /// Everything a device exposes.
 #[derive(Clone, Copy, Debug)]
 pub struct DeviceMetrics<'a> {

@@ -121,6 +121,80 @@ pub fn default_name<'b>(rom: &RomId, buf: &'b mut [u8; DEFAULT_NAME_LEN]) -> &'b
     core::str::from_utf8(buf).unwrap_or_default()
 }
 
+/// The `sensor` of an RP2040's (Pico W's) internal temperature sensor reading.
+pub const INTERNAL_SENSOR_RP2040: &str = "rp2040-internal";
+/// The `sensor` of an RP2350's (Pico 2 W's) internal temperature sensor reading.
+pub const INTERNAL_SENSOR_RP2350: &str = "rp2350-internal";
+
+/// The text of a device's boot status packet ([`Sender::encode_status`]): `boot <version>
+/// <platform> id <unique id> reset <reset>`, with ` (built for <built_for>)` after the id
+/// when the board is not the one the image was built for (or its id could not be read).
+///
+/// ```
+/// use promcast_core::sender::BootStatus;
+///
+/// let boot = BootStatus {
+///     version: "0.1.0",
+///     platform: "pico-w",
+///     unique_id: Some(&[0xe6, 0x61, 0x41, 0x03, 0xe7, 0x45, 0x2d, 0x2f]),
+///     built_for: "0123456789abcdef",
+///     reset: "power-on",
+/// };
+/// assert_eq!(
+///     boot.to_string(),
+///     "boot 0.1.0 pico-w id e6614103e7452d2f (built for 0123456789abcdef) reset power-on"
+/// );
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BootStatus<'a> {
+    /// The firmware's version.
+    pub version: &'a str,
+    /// The board, as the fleet file names its platform.
+    pub platform: &'a str,
+    /// The board's unique id as read, written as lower-case hex; `None`: it could not be
+    /// read (written `unknown`).
+    pub unique_id: Option<&'a [u8]>,
+    /// The unique id the image was built for, as the fleet file keys the device.
+    pub built_for: &'a str,
+    /// Why the chip started.
+    pub reset: &'a str,
+}
+
+impl BootStatus<'_> {
+    /// Whether the board's id, written as hex, is [`BootStatus::built_for`] (in either
+    /// case).
+    pub fn is_built_for_this_board(&self) -> bool {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let Some(id) = self.unique_id else {
+            return false;
+        };
+        let want = self.built_for.as_bytes();
+        want.len() == 2 * id.len()
+            && id.iter().zip(want.chunks_exact(2)).all(|(b, pair)| {
+                pair[0].to_ascii_lowercase() == HEX[usize::from(b >> 4)]
+                    && pair[1].to_ascii_lowercase() == HEX[usize::from(b & 15)]
+            })
+    }
+}
+
+impl fmt::Display for BootStatus<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "boot {} {} id ", self.version, self.platform)?;
+        match self.unique_id {
+            Some(id) => {
+                for b in id {
+                    write!(f, "{b:02x}")?;
+                }
+            }
+            None => f.write_str("unknown")?,
+        }
+        if !self.is_built_for_this_board() {
+            write!(f, " (built for {})", self.built_for)?;
+        }
+        write!(f, " reset {}", self.reset)
+    }
+}
+
 /// The status packet's `name` when no device name is configured.
 pub const DEFAULT_STATUS_NAME: &str = "pico";
 
@@ -197,6 +271,54 @@ impl<'a> Sender<'a> {
     /// The settings of the probe `rom`, if configured.
     fn setting(&self, rom: &RomId) -> Option<&ProbeSetting<'a>> {
         self.cfg.probes.iter().find(|p| p.rom == *rom)
+    }
+
+    /// Encode a temperature reading of the device's own, not one of its probes' (the chip's
+    /// internal sensor, say), with the sender's `device` and next `seq`, so that every packet
+    /// of the device shares one counter: `{"type": "temperature", "name": <name>, "sensor":
+    /// <sensor>, "temperature": <celsius>}`, then `device` and `seq` when configured. No
+    /// `offset`; the value is written as the shortest text of its `f32` value (see
+    /// [`value_from_f32`]). It is not a probe read: [`SenderStats`] do not count it.
+    pub fn encode_extra_reading(
+        &mut self,
+        name: &str,
+        sensor: &str,
+        celsius: f32,
+        out: &mut [u8],
+    ) -> Result<usize, EncodeError> {
+        let reading = Reading {
+            sensor: Some(Text::Plain(sensor)),
+            ..Reading::new("temperature", Text::Plain(name), value_from_f32(celsius))
+        };
+        self.encode(Body::Reading(reading), out)
+    }
+
+    /// Encode a status packet of the device's own (a [`BootStatus`], say), besides the one
+    /// [`Poll::finish`] writes, with the sender's `device` and next `seq`: `{"type":
+    /// "status", "name": <device>, "status": <text>}`, then `device` and `seq` when
+    /// configured. `name` is as in [`Poll::finish`].
+    ///
+    /// A text longer than [`MAX_STATUS_LEN`] bytes is refused with
+    /// `EncodeError::Invalid("status")`, as the encoder refuses one.
+    pub fn encode_status(
+        &mut self,
+        text: impl fmt::Display,
+        out: &mut [u8],
+    ) -> Result<usize, EncodeError> {
+        let mut buf = StatusText::default();
+        write!(buf, "{text}").map_err(|_| EncodeError::Invalid("status"))?;
+        self.encode_status_text(&buf, out)
+    }
+
+    /// Encode a status packet with `text`, named after the device.
+    fn encode_status_text(
+        &mut self,
+        text: &StatusText,
+        out: &mut [u8],
+    ) -> Result<usize, EncodeError> {
+        let name = self.cfg.device.unwrap_or(DEFAULT_STATUS_NAME);
+        let status = Status::new(Text::Plain(name), Text::Plain(text.as_str()));
+        self.encode(Body::Status(status), out)
     }
 
     /// Encode `body` with this device's `device` and `seq`; count the packet on success.
@@ -291,9 +413,7 @@ impl<L: Led> Poll<'_, '_, L> {
         let mut text = StatusText::default();
         // Cannot fail: the longest text fits (checked at compile time above).
         let _ = self.write_status(&mut text);
-        let name = self.sender.cfg.device.unwrap_or(DEFAULT_STATUS_NAME);
-        let status = Status::new(Text::Plain(name), Text::Plain(text.as_str()));
-        self.sender.encode(Body::Status(status), out).map(Some)
+        self.sender.encode_status_text(&text, out).map(Some)
     }
 
     fn write_status(&self, w: &mut StatusText) -> fmt::Result {

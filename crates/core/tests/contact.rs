@@ -1,12 +1,12 @@
-//! Contact packets: decoding and its errors, conversion to and from `PinSnapshot`, and the
-//! device-side `ContactPusher`. Exact bytes of encoded contact packets are in `golden` and
+//! Contact packets: decoding and its errors, conversion to and from `PinSnapshot`, the
+//! device-side `ContactPusher`, and the `ContactSet` that says which inputs changed. Exact bytes of encoded contact packets are in `golden` and
 //! `tests/encode.rs`.
 
 use core::time::Duration;
 
-use promcast_core::contact::ContactPusher;
+use promcast_core::contact::{Changed, ContactPusher, ContactSet, MAX_INPUTS};
 use promcast_core::packet::{Contact, ContactEvent, EncodeError, Sequence};
-use promcast_core::pin::PinSnapshot;
+use promcast_core::pin::{PinConfig, PinSnapshot, PinTracker};
 use promcast_core::time::Instant;
 use promcast_core::{Body, DecodeError, Packet, Reading, Text, decode, encode};
 
@@ -506,5 +506,168 @@ fn pusher_seq_wraps_and_skips_nothing_on_encode_errors() {
     assert_eq!(
         written(|buf| pusher.state("p", 1, &snap, buf)),
         r#"{"type": "contact", "name": "p", "pin": 1, "event": "state", "on": true, "since_ms": 5, "since_on_ms": 5, "on_transitions": 1, "on_ms_total": 5, "off_ms_total": 10, "device": "d", "seq": 0}"#
+    );
+}
+
+/// The seed's door board: `left` on when high, `right` wired active-low with a 50 ms
+/// debounce, and a third input nobody touches. Booted at 1 s with left low (off), right
+/// high (off) and the third high (on).
+fn doors() -> ContactSet<3> {
+    let debounced = PinConfig {
+        active_low: true,
+        debounce: ms(50),
+    };
+    ContactSet::new(
+        [PinConfig::default(), debounced, PinConfig::default()],
+        [false, true, true],
+        Instant::from_millis(1_000),
+    )
+}
+
+fn t(ms: u64) -> Instant {
+    Instant::from_millis(ms)
+}
+
+#[test]
+fn contact_set_reports_each_changed_input_once_per_take() {
+    let mut set = doors();
+    assert_eq!(set.changed(), Changed::NONE);
+    assert_eq!(set.take_changed(), Changed::NONE);
+
+    // Left goes on at once; a repeated level changes nothing.
+    assert!(set.edge(0, true, t(2_000)));
+    assert!(!set.edge(0, true, t(2_001)));
+    // Right's level drops (on, active-low) but only counts after the debounce window.
+    assert!(!set.edge(1, false, t(2_100)));
+    assert_eq!(set.deadline(1), Some(t(2_150)));
+    assert_eq!(set.deadline(0), None);
+    assert!(!set.poll(1, t(2_149)));
+    assert_eq!(set.changed(), Changed::from_bits(0b001));
+    assert!(set.poll(1, t(2_150)));
+    assert_eq!(set.deadline(1), None);
+
+    let changed = set.take_changed();
+    assert_eq!(changed, Changed::from_bits(0b011));
+    assert_eq!(changed.iter().collect::<Vec<_>>(), [0, 1]);
+    assert!(changed.contains(0) && changed.contains(1) && !changed.contains(2));
+    assert_eq!(set.take_changed(), Changed::NONE);
+
+    // Left off and on again before the push looks: reported once, with its current state.
+    assert!(set.edge(0, false, t(3_000)));
+    assert!(set.edge(0, true, t(3_500)));
+    assert_eq!(set.take_changed().iter().collect::<Vec<_>>(), [0]);
+    assert_eq!(
+        set.snapshot(0, t(4_000)),
+        Some(PinSnapshot {
+            on: true,
+            since: ms(500),
+            since_on: Some(ms(500)),
+            since_off: Some(ms(1_000)),
+            on_transitions: 2,
+            on_total: ms(1_500),
+            off_total: ms(1_500),
+        })
+    );
+    // A bounce shorter than the window changes nothing.
+    assert!(!set.edge(1, true, t(5_000)));
+    assert!(!set.edge(1, false, t(5_020)));
+    assert!(!set.poll(1, t(5_100)));
+    assert!(set.take_changed().is_empty());
+}
+
+#[test]
+fn contact_set_states_and_snapshots_are_the_trackers() {
+    let mut set = doors();
+    set.edge(0, true, t(2_000));
+    set.edge(1, false, t(2_100));
+    let mut right = PinTracker::new(
+        PinConfig {
+            active_low: true,
+            debounce: ms(50),
+        },
+        true,
+        t(1_000),
+    );
+    right.edge(false, t(2_100));
+    assert_eq!(set.tracker(1), Some(&right));
+    // The pending change settles on the copies read at 3 s (no poll ran).
+    let states = set.states(t(3_000));
+    assert_eq!(
+        states.map(|s| (s.is_on, s.on_seconds, s.off_seconds)),
+        [(true, 1.0, -1.0), (true, 0.9, -1.0), (true, 2.0, -1.0)]
+    );
+    assert_eq!(states[1], right.state(t(3_000)));
+    assert_eq!(set.snapshot(1, t(3_000)), Some(right.snapshot(t(3_000))));
+    assert_eq!(
+        set.snapshot(2, t(3_000)),
+        Some(PinSnapshot {
+            on: true,
+            since: ms(2_000),
+            since_on: None,
+            since_off: None,
+            on_transitions: 0,
+            on_total: ms(2_000),
+            off_total: ms(0),
+        })
+    );
+}
+
+#[test]
+fn contact_set_ignores_indices_it_does_not_have() {
+    let mut set = doors();
+    let before = set.clone();
+    assert!(!set.edge(3, true, t(2_000)));
+    assert!(!set.poll(3, t(2_000)));
+    assert_eq!(set.deadline(3), None);
+    assert_eq!(set.snapshot(3, t(2_000)), None);
+    assert_eq!(set.tracker(3), None);
+    assert_eq!(set, before);
+}
+
+#[test]
+fn changed_sets() {
+    let all = Changed::from_bits(u32::MAX);
+    assert_eq!(all.iter().count(), MAX_INPUTS);
+    assert_eq!(all.iter().last(), Some(31));
+    assert!(all.contains(31) && !all.contains(32) && !all.contains(usize::MAX));
+    let some = Changed::from_bits(0x8000_0005);
+    assert_eq!(some.bits(), 0x8000_0005);
+    assert_eq!(some.iter().collect::<Vec<_>>(), [0, 2, 31]);
+    assert!(!some.is_empty());
+    assert!(Changed::default().is_empty());
+    assert_eq!(Changed::NONE.iter().next(), None);
+
+    // The most inputs a set has: every one of them can be reported.
+    let mut set = ContactSet::new(
+        [PinConfig::default(); MAX_INPUTS],
+        [false; MAX_INPUTS],
+        Instant::ZERO,
+    );
+    for i in (0..MAX_INPUTS).step_by(3) {
+        assert!(set.edge(i, true, t(10)));
+    }
+    assert_eq!(set.take_changed(), Changed::from_bits(0x4924_9249));
+}
+
+/// A device's push side: the inputs the set reports changed become edge packets.
+#[test]
+fn contact_set_feeds_the_pusher() {
+    let mut set = doors();
+    let mut pusher = ContactPusher::new("door-esp", Duration::from_secs(60), t(1_000));
+    set.edge(0, true, t(2_000));
+    let at = t(2_250);
+    let packets: Vec<String> = set
+        .take_changed()
+        .iter()
+        .map(|i| {
+            let snap = set.snapshot(i, at).expect("a configured input");
+            written(|buf| pusher.edge(["left", "right", "spare"][i], 4 + i as u32, &snap, buf))
+        })
+        .collect();
+    assert_eq!(
+        packets,
+        [
+            r#"{"type": "contact", "name": "left", "pin": 4, "event": "edge", "on": true, "since_ms": 250, "since_on_ms": 250, "on_transitions": 1, "on_ms_total": 250, "off_ms_total": 1000, "device": "door-esp", "seq": 0}"#
+        ]
     );
 }

@@ -8,7 +8,8 @@
 use core::time::Duration;
 
 use promcast_core::device::{
-    BufWriter, BuildInfo, DeviceInfo, DeviceMetrics, Extra, PinReport, render,
+    BufWriter, BuildInfo, DeviceInfo, DeviceMetrics, Extra, ExtraFamily, HEAP_FREE, PinReport,
+    RESET_REASON, RESET_REASON_LABEL, WIFI_RSSI, render,
 };
 use promcast_core::expo::{Format, Value};
 use promcast_core::pin::{PinConfig, PinState, PinTracker};
@@ -280,6 +281,55 @@ heap_free_bytes 81234
         assert_eq!(body, expected, "{format:?}");
         check(format, &body).unwrap();
     }
+}
+
+/// The ESP32 firmware's extras, built from core's shared families as the firmware builds
+/// them.
+#[test]
+fn the_platform_extras() {
+    assert_eq!(
+        [WIFI_RSSI, HEAP_FREE, RESET_REASON].map(|f: ExtraFamily| f.name),
+        [
+            "promcast_wifi_rssi_dbm",
+            "promcast_heap_free_bytes",
+            "promcast_reset_reason"
+        ]
+    );
+    let reason = [(RESET_REASON_LABEL, "ChipPowerOn")];
+    let extras = [
+        WIFI_RSSI.sample(&[], Value::I64(-61)),
+        HEAP_FREE.sample(&[], Value::U64(40_212)),
+        RESET_REASON.sample(&reason, Value::U64(1)),
+    ];
+    let m = DeviceMetrics {
+        start_unix: None,
+        extras: &extras,
+        ..readme_metrics(&[])
+    };
+    let text = r#"# HELP process_uptime_seconds Number of seconds since the process started.
+# TYPE process_uptime_seconds gauge
+process_uptime_seconds 178.0
+# HELP promcast_device_info Information about the underlying platform.
+# TYPE promcast_device_info gauge
+promcast_device_info{hostname="esp32-gpiotest",mac="7c:9e:bd:61:ab:e4",platform="esp32",unique_id="7c9ebd61abe4"} 1
+# HELP promcast_build_info promcast build information.
+# TYPE promcast_build_info gauge
+promcast_build_info{revision="a090a61",version="0.1.0"} 1
+# HELP promcast_wifi_rssi_dbm Received signal strength of the Wi-Fi access point in dBm (absent while disconnected).
+# TYPE promcast_wifi_rssi_dbm gauge
+promcast_wifi_rssi_dbm -61
+# HELP promcast_heap_free_bytes Free bytes in the heap the Wi-Fi driver allocates from.
+# TYPE promcast_heap_free_bytes gauge
+promcast_heap_free_bytes 40212
+# HELP promcast_reset_reason Why the chip last reset (the reason label; 1 for the current boot).
+# TYPE promcast_reset_reason gauge
+promcast_reset_reason{reason="ChipPowerOn"} 1
+"#;
+    let body = render_to_string(Format::Text, &m);
+    assert_eq!(body, text);
+    check_metrics(&body).unwrap();
+    let openmetrics = render_to_string(Format::OpenMetrics, &m);
+    check_openmetrics(&openmetrics).unwrap();
 }
 
 #[test]

@@ -2,10 +2,11 @@
 
 use core::time::Duration;
 
-use promcast_core::packet::{EncodeError, Sequence};
+use promcast_core::packet::{EncodeError, MAX_STATUS_LEN, Sequence};
 use promcast_core::probe::{ReadError, RomId};
 use promcast_core::sender::{
-    DEFAULT_NAME_LEN, Led, ProbeSetting, Sender, SenderConfig, SenderStats, default_name,
+    BootStatus, DEFAULT_NAME_LEN, INTERNAL_SENSOR_RP2040, INTERNAL_SENSOR_RP2350, Led,
+    ProbeSetting, Sender, SenderConfig, SenderStats, default_name,
 };
 use promcast_core::time::Instant;
 
@@ -333,4 +334,168 @@ fn bad_settings_are_encode_errors_not_panics() {
     assert!(buf.iter().all(|&b| b == JUNK));
     drop(p);
     assert_eq!(s.sequence_mut().peek(), 0);
+}
+
+/// Encode through `f` into a junk-filled buffer: [`written`] for an encoder that always
+/// writes a packet.
+#[track_caller]
+fn own(f: impl FnOnce(&mut [u8]) -> Result<usize, EncodeError>) -> String {
+    written(|buf| f(buf).map(Some)).expect("a packet")
+}
+
+/// The Pico README's poll of `pico-loft`: one configured probe read, one unconfigured
+/// probe found on the bus, a configured probe that did not answer, then the internal sensor;
+/// the boot status went out first. One `seq` counter for all of them.
+#[test]
+fn own_packets_share_the_seq_with_the_polls() {
+    let settings = [
+        ProbeSetting {
+            rom: RomId::parse("28ff641e7216036f").expect("valid"),
+            name: "ColdWaterTank",
+            offset: -0.5,
+        },
+        ProbeSetting {
+            rom: RomId::parse("28ff8a2b031503cf").expect("valid"),
+            name: "Loft",
+            offset: 0.0,
+        },
+    ];
+    let mut s = Sender::new(config(&settings), Instant::ZERO);
+    *s.sequence_mut() = Sequence::new(11);
+    let boot = BootStatus {
+        version: "0.1.0",
+        platform: "pico-w",
+        unique_id: Some(&[0xe6, 0x61, 0x41, 0x03, 0xe7, 0x45, 0x2d, 0x2f]),
+        built_for: "e6614103e7452d2f",
+        reset: "power-on",
+    };
+    let mut sent = vec![own(|buf| s.encode_status(boot, buf))];
+    let mut no_led = ();
+    let mut p = s.begin_poll(Instant::ZERO, &mut no_led);
+    sent.extend(written(|buf| p.reading(&settings[0].rom, Ok(4.8125), buf)));
+    sent.extend(written(|buf| p.reading(&b(), Ok(21.0625), buf)));
+    sent.extend(written(|buf| {
+        p.reading(&settings[1].rom, Err(ReadError::Missing), buf)
+    }));
+    sent.extend(written(|buf| p.finish(buf)));
+    sent.push(own(|buf| {
+        s.encode_extra_reading("PicoLoftBoard", INTERNAL_SENSOR_RP2040, 24.31, buf)
+    }));
+    assert_eq!(
+        sent,
+        [
+            r#"{"type": "status", "name": "pico-loft", "status": "boot 0.1.0 pico-w id e6614103e7452d2f reset power-on", "device": "pico-loft", "seq": 11}"#,
+            r#"{"type": "temperature", "name": "ColdWaterTank", "sensor": "28ff641e7216036f", "temperature": 4.3125, "offset": -0.5, "device": "pico-loft", "seq": 12}"#,
+            r#"{"type": "temperature", "name": "Probe0000072431a5", "sensor": "28a53124070000e4", "temperature": 21.0625, "offset": 0.0, "device": "pico-loft", "seq": 13}"#,
+            r#"{"type": "status", "name": "pico-loft", "status": "2 ok, 1 failed: 28ff8a2b031503cf:missing", "device": "pico-loft", "seq": 14}"#,
+            r#"{"type": "temperature", "name": "PicoLoftBoard", "sensor": "rp2040-internal", "temperature": 24.31, "device": "pico-loft", "seq": 15}"#,
+        ]
+    );
+    // The device's own packets are not probe reads.
+    assert_eq!(
+        s.stats(),
+        SenderStats {
+            polls: 1,
+            reads_ok: 2,
+            missing: 1,
+            ..SenderStats::default()
+        }
+    );
+}
+
+#[test]
+fn own_packets_without_device_and_seq() {
+    let cfg = SenderConfig {
+        device: None,
+        sequence: false,
+        ..config(&[])
+    };
+    let mut s = Sender::new(cfg, Instant::ZERO);
+    assert_eq!(
+        own(|buf| s.encode_extra_reading("Board", INTERNAL_SENSOR_RP2350, -3.5, buf)),
+        r#"{"type": "temperature", "name": "Board", "sensor": "rp2350-internal", "temperature": -3.5}"#
+    );
+    assert_eq!(
+        own(|buf| s.encode_status("up \"again\"", buf)),
+        r#"{"type": "status", "name": "pico", "status": "up \"again\""}"#
+    );
+}
+
+#[test]
+fn own_packets_that_cannot_be_encoded_take_no_seq() {
+    let mut s = Sender::new(config(&[]), Instant::ZERO);
+    let mut buf = [JUNK; 512];
+    assert_eq!(
+        s.encode_extra_reading("Board", INTERNAL_SENSOR_RP2040, f32::INFINITY, &mut buf),
+        Err(EncodeError::NonFinite)
+    );
+    let longest = "x".repeat(MAX_STATUS_LEN);
+    let too_long = "x".repeat(MAX_STATUS_LEN + 1);
+    assert_eq!(
+        s.encode_status(&too_long, &mut buf),
+        Err(EncodeError::Invalid("status"))
+    );
+    assert_eq!(
+        s.encode_status(&longest, &mut [JUNK; 64]),
+        Err(EncodeError::BufferFull)
+    );
+    assert_eq!(s.sequence_mut().peek(), 0);
+    assert_eq!(
+        own(|buf| s.encode_status(&longest, buf)),
+        format!(
+            r#"{{"type": "status", "name": "pico-loft", "status": "{longest}", "device": "pico-loft", "seq": 0}}"#
+        )
+    );
+    assert_eq!(s.sequence_mut().peek(), 1);
+}
+
+#[test]
+fn boot_status_texts() {
+    let id = [0xe6, 0x61, 0x41, 0x03, 0xe7, 0x45, 0x2d, 0x2f];
+    let boot = BootStatus {
+        version: "0.1.0",
+        platform: "pico-w",
+        unique_id: Some(&id),
+        built_for: "e6614103e7452d2f",
+        reset: "watchdog (network down too long)",
+    };
+    assert!(boot.is_built_for_this_board());
+    assert_eq!(
+        boot.to_string(),
+        "boot 0.1.0 pico-w id e6614103e7452d2f reset watchdog (network down too long)"
+    );
+    // The fleet key in capitals is the same board.
+    let upper = BootStatus {
+        built_for: "E6614103E7452D2F",
+        ..boot
+    };
+    assert!(upper.is_built_for_this_board());
+    let other = BootStatus {
+        built_for: "0123456789abcdef",
+        reset: "forced",
+        ..boot
+    };
+    assert!(!other.is_built_for_this_board());
+    assert_eq!(
+        other.to_string(),
+        "boot 0.1.0 pico-w id e6614103e7452d2f (built for 0123456789abcdef) reset forced"
+    );
+    // An id that is a prefix of the key, or longer than it, is another board.
+    for built_for in ["e6614103e7452d", "e6614103e7452d2f00"] {
+        assert!(
+            !BootStatus { built_for, ..boot }.is_built_for_this_board(),
+            "{built_for}"
+        );
+    }
+    let unread = BootStatus {
+        platform: "pico2-w",
+        unique_id: None,
+        reset: "power-on",
+        ..boot
+    };
+    assert!(!unread.is_built_for_this_board());
+    assert_eq!(
+        unread.to_string(),
+        "boot 0.1.0 pico2-w id unknown (built for e6614103e7452d2f) reset power-on"
+    );
 }
