@@ -26,14 +26,14 @@ pub fn scrape_configs(yaml: &str) -> Result<String, String> {
     Ok(out)
 }
 
-/// `text` with its one occurrence of `from` replaced by `to`.
+/// `text` with its `count` occurrences of `from` replaced by `to`.
 ///
 /// # Errors
-/// When `from` occurs other than exactly once: the file being adapted has changed, and the
-/// adaptation must be looked at again.
-pub fn replace_once(text: &str, from: &str, to: &str) -> Result<String, String> {
+/// When `from` occurs some other number of times: the file being adapted has changed, and
+/// the adaptation must be looked at again.
+pub fn replace_exactly(text: &str, from: &str, to: &str, count: usize) -> Result<String, String> {
     match text.matches(from).count() {
-        1 => Ok(text.replacen(from, to, 1)),
-        n => Err(format!("{from:?} occurs {n} times, not once")),
+        n if n == count => Ok(text.replace(from, to)),
+        n => Err(format!("{from:?} occurs {n} times, not {count}")),
     }
 }

@@ -5,18 +5,18 @@
 //! error.
 //!
 //! The simulated fleet, all on loopback inside the test's private network namespace:
-//! - the gateway, in-process ([`Gateway::start`]);
+//! - the gateway, in-process ([`Gateway::start`]), whose service discovery (`/sd/devices`)
+//!   tells Prometheus which devices to scrape;
 //! - three promcast agents, in-process ([`Agent::start`]) with the sim backends, pushing to
-//!   the gateway: `pico-loft` and `pico-airing` with two DS18B20 probes each, and `hall-pi`
-//!   with a probe and two contacts (its back door open, its garage door opening and closing
-//!   every few seconds); `hall-pi` also serves `/metrics` to Prometheus and is restarted once;
+//!   the gateway and announcing their `/metrics`: `pico-loft` and `pico-airing` with two
+//!   DS18B20 probes each, and `hall-pi` with a probe and two contacts (its back door open,
+//!   its garage door opening and closing every few seconds); `hall-pi` is restarted once;
+//! - `front-door`, a device that serves `/metrics` as the ESP32 firmware does, rendered by
+//!   [`promcast_core::device`] with two reed switches (one open) and Wi-Fi RSSI, and
+//!   announces itself to the gateway;
 //! - a seed-style Pico that names no device (known by its address, `127.0.0.1`), sending
 //!   the seed's reading and status packets, and a noisy sender of datagrams that are not
-//!   JSON;
-//! - `front-door`, a device that only serves `/metrics` as the ESP32 firmware does, rendered
-//!   by [`promcast_core::device`] with two reed switches (one open) and Wi-Fi RSSI;
-//! - `/sd/devices` listing `front-door` and `hall-pi` in the format of the gateway's service
-//!   discovery, standing in for it.
+//!   JSON.
 //!
 //! Grafana's variables are substituted as its Prometheus data source does (see
 //! [`promcast_deploy_tests::grafana`]): `$device` and `$friendly_name` with "All", i.e.
@@ -42,7 +42,7 @@ use promcast_core::expo::{Format, Value};
 use promcast_core::pin::{PinConfig, PinTracker};
 use promcast_core::time::Instant as DeviceInstant;
 use promcast_deploy_tests::grafana::{Scope, Source, Variable, VariableQuery, legend, queries};
-use promcast_deploy_tests::prometheus_config::{replace_once, scrape_configs};
+use promcast_deploy_tests::prometheus_config::{replace_exactly, scrape_configs};
 use promcast_fleet::{Device, Fleet};
 use promcast_gateway::clock::SystemClock;
 use promcast_gateway::config::Config;
@@ -59,13 +59,21 @@ const SETTLE: Duration = Duration::from_secs(90);
 /// How often a polled condition is checked again.
 const POLL: Duration = Duration::from_millis(200);
 
-/// The fleet the agents run, as a fleet file. The agents do not announce themselves:
-/// `/sd/devices` is served by the test (see [`serve_discovery`]).
+/// Every device of the fleet, as the gateway and the scrape jobs name them: all of them send
+/// packets to the gateway (`front-door` its announcements).
+const DEVICES: [&str; 5] = [
+    "127.0.0.1",
+    "front-door",
+    "hall-pi",
+    "pico-airing",
+    "pico-loft",
+];
+
+/// The fleet the agents run, as a fleet file.
 const FLEET: &str = r#"
 [defaults]
 poll_interval = "1s"
 contact_state_interval = "5s"
-announce_interval = "0s"
 
 [devices.e6614103e7452d2f]
 name = "pico-loft"
@@ -230,27 +238,6 @@ async fn serve_device(device: Arc<SimDevice>) -> SocketAddr {
     serve(app).await
 }
 
-/// Serve `/sd/devices` as the gateway's HTTP service discovery does.
-async fn serve_discovery(targets: Vec<(SocketAddr, &'static str)>) -> SocketAddr {
-    let mut body = String::from("[");
-    for (i, (addr, name)) in targets.iter().enumerate() {
-        let sep = if i == 0 { "" } else { "," };
-        let _ = write!(
-            body,
-            r#"{sep}{{"targets":["{addr}"],"labels":{{"device":"{name}"}}}}"#
-        );
-    }
-    body.push(']');
-    let app = Router::new().route(
-        "/sd/devices",
-        get(move || {
-            let body = body.clone();
-            async move { ([(header::CONTENT_TYPE, "application/json")], body) }
-        }),
-    );
-    serve(app).await
-}
-
 async fn serve(app: Router) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
         .await
@@ -260,10 +247,14 @@ async fn serve(app: Router) -> SocketAddr {
     addr
 }
 
-/// Until `stop`, every quarter second: a datagram that is not JSON, and every second the
-/// seed Pico's reading and status packets, exactly as its MicroPython sends them.
-fn seed_and_noise(target: SocketAddr, stop: Arc<AtomicBool>) {
+/// Until `stop`, every quarter second: a datagram that is not JSON; every second the seed
+/// Pico's reading and status packets, exactly as its MicroPython sends them; and every five
+/// seconds `front-door`'s announce packet, as its firmware sends it, for `front_port`.
+fn udp_senders(target: SocketAddr, front_port: u16, stop: Arc<AtomicBool>) {
     let sock = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind");
+    let announce = format!(
+        r#"{{"type": "announce", "name": "esp32-gpiotest", "port": {front_port}, "path": "/metrics", "device": "front-door"}}"#
+    );
     let mut tick = 0u64;
     while !stop.load(Ordering::Acquire) {
         let _ = sock.send_to(b"{not json", target);
@@ -276,6 +267,9 @@ fn seed_and_noise(target: SocketAddr, stop: Arc<AtomicBool>) {
                 br#"{"type": "status", "name": "pico-lounge", "status": "API 200 OK"}"#,
                 target,
             );
+        }
+        if tick.is_multiple_of(20) {
+            let _ = sock.send_to(announce.as_bytes(), target);
         }
         tick += 1;
         std::thread::park_timeout(Duration::from_millis(250));
@@ -359,27 +353,7 @@ fn every_dashboard_query_shows_the_simulated_fleet_and_every_rule_evaluates() {
             .await
             .expect("start the gateway")
     });
-    let stop = Arc::new(AtomicBool::new(false));
-    let seed = std::thread::spawn({
-        let stop = stop.clone();
-        move || seed_and_noise(udp_target, stop)
-    });
-
-    // The agents; hall-pi's /metrics is scraped too.
-    let fleet = Fleet::from_toml(FLEET, "test fleet").expect("fleet");
-    let agents: Vec<Agent> = ["pico-loft", "pico-airing"]
-        .iter()
-        .map(|name| {
-            let http = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind");
-            start_agent(fleet.device(name).expect("device"), udp_target, http)
-        })
-        .collect();
-    let hall = fleet.device("hall-pi").expect("hall-pi");
-    let hall_http = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind");
-    let hall_addr = hall_http.local_addr().expect("address");
-    let mut hall_agent = start_agent(hall, udp_target, hall_http);
-
-    // front-door, and the discovery that lists the devices Prometheus scrapes.
+    // front-door, and the other UDP senders.
     let front = Arc::new(SimDevice {
         hostname: "esp32-gpiotest",
         unique_id: "7c9ebd61abe4",
@@ -389,29 +363,43 @@ fn every_dashboard_query_shows_the_simulated_fleet_and_every_rule_evaluates() {
         boot: Instant::now(),
         boot_unix: unix_now(),
     });
-    let (sd, front_addr) = rt.block_on(async {
-        let front_addr = serve_device(front.clone()).await;
-        let sd = serve_discovery(vec![(front_addr, "front-door"), (hall_addr, "hall-pi")]).await;
-        (sd, front_addr)
+    let front_addr = rt.block_on(serve_device(front.clone()));
+    let stop = Arc::new(AtomicBool::new(false));
+    let senders = std::thread::spawn({
+        let stop = stop.clone();
+        move || udp_senders(udp_target, front_addr.port(), stop)
     });
 
-    // Prometheus with the example's scrape jobs, pointed at this fleet, and the rules.
+    // The agents.
+    let fleet = Fleet::from_toml(FLEET, "test fleet").expect("fleet");
+    let mut agent_addrs = BTreeMap::new();
+    let agents: Vec<Agent> = ["pico-loft", "pico-airing"]
+        .iter()
+        .map(|name| {
+            let http = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind");
+            agent_addrs.insert(*name, http.local_addr().expect("address"));
+            start_agent(fleet.device(name).expect("device"), udp_target, http)
+        })
+        .collect();
+    let hall = fleet.device("hall-pi").expect("hall-pi");
+    let hall_http = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind");
+    let hall_addr = hall_http.local_addr().expect("address");
+    agent_addrs.insert("hall-pi", hall_addr);
+    agent_addrs.insert("front-door", front_addr);
+    let mut hall_agent = start_agent(hall, udp_target, hall_http);
+
+    // Prometheus with the example's scrape jobs and rules, the gateway's address in place
+    // of promcast:10079 (its target and its service discovery).
     let jobs = scrape_configs(PROMETHEUS_YML).expect("scrape_configs");
-    let jobs = replace_once(
-        &jobs,
-        "http://promcast:10079/sd/devices",
-        &format!("http://{sd}/sd/devices"),
-    )
-    .expect("the discovery URL");
-    let jobs = replace_once(&jobs, "promcast:10079", &gateway.http_addr.to_string())
-        .expect("the gateway target");
+    let gw = gateway.http_addr.to_string();
+    let jobs = replace_exactly(&jobs, "promcast:10079", &gw, 2).expect("the gateway's address");
     let prom = Prometheus::start_with(
         PrometheusConfig::new(&jobs).rule_file("promcast-alerts.yml", ALERTS_YML),
     );
 
     // Relabelling: devices are known by name.
     let targets = prom.wait_for_targets(
-        |ts| ts.len() == 3 && ts.iter().all(|t| t.health == "up"),
+        |ts| ts.len() == 5 && ts.iter().all(|t| t.health == "up"),
         SETTLE,
     );
     let mut got: Vec<(String, BTreeMap<String, String>, String)> = targets
@@ -425,35 +413,23 @@ fn every_dashboard_query_shows_the_simulated_fleet_and_every_rule_evaluates() {
         })
         .collect();
     got.sort();
-    let gw = gateway.http_addr.to_string();
-    assert_eq!(
-        got,
-        vec![
-            (
-                "promcast".to_owned(),
-                labels(&[("instance", &gw), ("job", "promcast")]),
-                format!("http://{gw}/metrics"),
-            ),
-            (
-                "promcast-devices".to_owned(),
-                labels(&[
-                    ("device", "front-door"),
-                    ("instance", "front-door"),
-                    ("job", "promcast-devices")
-                ]),
-                format!("http://{front_addr}/metrics"),
-            ),
-            (
-                "promcast-devices".to_owned(),
-                labels(&[
-                    ("device", "hall-pi"),
-                    ("instance", "hall-pi"),
-                    ("job", "promcast-devices")
-                ]),
-                format!("http://{hall_addr}/metrics"),
-            ),
-        ]
-    );
+    let mut want = vec![(
+        "promcast".to_owned(),
+        labels(&[("instance", &gw), ("job", "promcast")]),
+        format!("http://{gw}/metrics"),
+    )];
+    for (device, addr) in &agent_addrs {
+        want.push((
+            "promcast-devices".to_owned(),
+            labels(&[
+                ("device", device),
+                ("instance", device),
+                ("job", "promcast-devices"),
+            ]),
+            format!("http://{addr}/metrics"),
+        ));
+    }
+    assert_eq!(got, want);
 
     // hall-pi restarts once it has run for 15 s, been scraped, and the gateway has its
     // sequence numbers; the reboot alert fires once for it, seen both ways. (A restart
@@ -506,16 +482,7 @@ fn every_dashboard_query_shows_the_simulated_fleet_and_every_rule_evaluates() {
         scope.set(name, Variable::Single(value.to_owned()));
     }
     let expected_values: BTreeMap<&str, Vec<&str>> = [
-        (
-            "device",
-            vec![
-                "127.0.0.1",
-                "front-door",
-                "hall-pi",
-                "pico-airing",
-                "pico-loft",
-            ],
-        ),
+        ("device", DEVICES.to_vec()),
         (
             "friendly_name",
             vec![
@@ -648,8 +615,8 @@ fn every_dashboard_query_shows_the_simulated_fleet_and_every_rule_evaluates() {
     assert_eq!(rules, want);
 
     stop.store(true, Ordering::Release);
-    seed.thread().unpark();
-    seed.join().expect("seed sender");
+    senders.thread().unpark();
+    senders.join().expect("UDP senders");
     hall_agent.stop();
     for agent in agents {
         agent.stop();
@@ -670,7 +637,8 @@ struct Pending {
 /// Per panel title and target, the legends of the series the query gives for the simulated
 /// fleet, sorted. hall-pi's garage door opens and closes every three seconds, so it shows in
 /// "Open for" and in "Closed for", each at some moment. hall-pi's contacts come both from
-/// the gateway and from its own /metrics, and show once.
+/// the gateway and from its own /metrics, and show once. Every device that announces itself
+/// is scraped; front-door's announcements are also packets the gateway last saw.
 fn expected_legends<'a>(
     gateway: &'a str,
     gateway_up: &'a str,
@@ -689,7 +657,7 @@ fn expected_legends<'a>(
         "hall-pi back-door",
         "hall-pi garage",
     ];
-    let scraped = vec!["front-door", "hall-pi"];
+    let scraped = vec!["front-door", "hall-pi", "pico-airing", "pico-loft"];
     let agents = vec!["hall-pi", "pico-airing", "pico-loft"];
     [
         (("Temperature", "A"), sensors.clone()),
@@ -718,7 +686,7 @@ fn expected_legends<'a>(
         (("Openings per day", "A"), pins),
         (
             ("Last packet received (pushing devices)", "A"),
-            vec!["127.0.0.1", "hall-pi", "pico-airing", "pico-loft"],
+            DEVICES.to_vec(),
         ),
         (("Scraped devices", "A"), scraped.clone()),
         (("Uptime", "A"), scraped.clone()),

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use promcast_deploy_tests::grafana::{
     Query, Scope, Source, Variable, VariableQuery, legend, queries,
 };
-use promcast_deploy_tests::prometheus_config::{replace_once, scrape_configs};
+use promcast_deploy_tests::prometheus_config::{replace_exactly, scrape_configs};
 use serde_json::{Value, json};
 
 const DASHBOARD: &str = include_str!("../../../deploy/grafana/promcast.json");
@@ -207,10 +207,13 @@ fn scrape_configs_are_taken_out_of_a_configuration() {
         scrape_configs("global: {}\n"),
         Err("no top-level `scrape_configs:` line".to_owned())
     );
-    assert_eq!(replace_once("a b a", "b", "c"), Ok("a c a".to_owned()));
     assert_eq!(
-        replace_once("a b a", "a", "c"),
-        Err("\"a\" occurs 2 times, not once".to_owned())
+        replace_exactly("a b a", "a", "c", 2),
+        Ok("c b c".to_owned())
+    );
+    assert_eq!(
+        replace_exactly("a b a", "b", "c", 2),
+        Err("\"b\" occurs 1 times, not 2".to_owned())
     );
 }
 

@@ -7,17 +7,18 @@
 use std::path::Path;
 use std::process::Command;
 
-use promcast_deploy_tests::prometheus_config::replace_once;
+use promcast_deploy_tests::prometheus_config::replace_exactly;
 
 const GATEWAY: &str = include_str!("../../../deploy/systemd/promcast.service");
 const AGENT: &str = include_str!("../../../deploy/systemd/promcast-agent.service");
 
 /// `unit` written as `name` into `dir`, its binary replaced by `/bin/true`.
 fn copy(dir: &Path, name: &str, unit: &str, binary: &str) -> std::path::PathBuf {
-    let unit = replace_once(
+    let unit = replace_exactly(
         unit,
         &format!("ExecStart={binary} "),
         "ExecStart=/bin/true ",
+        1,
     )
     .unwrap_or_else(|e| panic!("{name}: {e}"));
     let path = dir.join(name);
