@@ -12,8 +12,8 @@
 //!   DS18B20 probes each, and `hall-pi` with a probe and two contacts (its back door open,
 //!   its garage door opening and closing every few seconds); `hall-pi` is restarted once;
 //! - `front-door`, a device that serves `/metrics` as the ESP32 firmware does, rendered by
-//!   [`promcast_core::device`] with two reed switches (one open) and Wi-Fi RSSI, and
-//!   announces itself to the gateway;
+//!   [`promcast_core::device`] with two reed switches (one open), Wi-Fi RSSI and its reset
+//!   reason, and announces itself to the gateway;
 //! - a seed-style Pico that names no device (known by its address, `127.0.0.1`), sending
 //!   the seed's reading and status packets, and a noisy sender of datagrams that are not
 //!   JSON.
@@ -37,7 +37,10 @@ use promcast_agent::clock::SystemClock as AgentClock;
 use promcast_agent::sim::{SimContacts, SimThermometers, parse_script};
 use promcast_agent::transport::Target;
 use promcast_agent::{Agent, Backends, Options, PushTo};
-use promcast_core::device::{BuildInfo, DeviceInfo, DeviceMetrics, Extra, PinReport, render};
+use promcast_core::device::{
+    BuildInfo, DeviceInfo, DeviceMetrics, PinReport, RESET_REASON, RESET_REASON_LABEL, WIFI_RSSI,
+    render,
+};
 use promcast_core::expo::{Format, Value};
 use promcast_core::pin::{PinConfig, PinTracker};
 use promcast_core::time::Instant as DeviceInstant;
@@ -160,6 +163,7 @@ struct SimDevice {
     unique_id: &'static str,
     mac: &'static str,
     rssi_dbm: i64,
+    reset_reason: &'static str,
     /// Name, number and whether the contact is on.
     pins: Vec<(&'static str, u32, bool)>,
     boot: Instant,
@@ -181,12 +185,11 @@ impl SimDevice {
                     .state(device_instant(up)),
             })
             .collect();
-        let extras = [Extra {
-            name: "promcast_wifi_rssi_dbm",
-            help: "Wi-Fi received signal strength in dBm.",
-            labels: &[],
-            value: Value::I64(self.rssi_dbm),
-        }];
+        let reason = [(RESET_REASON_LABEL, self.reset_reason)];
+        let extras = [
+            WIFI_RSSI.sample(&[], Value::I64(self.rssi_dbm)),
+            RESET_REASON.sample(&reason, Value::U64(1)),
+        ];
         let metrics = DeviceMetrics {
             info: DeviceInfo {
                 hostname: self.hostname,
@@ -359,6 +362,7 @@ fn every_dashboard_query_shows_the_simulated_fleet_and_every_rule_evaluates() {
         unique_id: "7c9ebd61abe4",
         mac: "7c:9e:bd:61:ab:e4",
         rssi_dbm: -61,
+        reset_reason: "ChipPowerOn",
         pins: vec![("left", 32, true), ("right", 19, false)],
         boot: Instant::now(),
         boot_unix: unix_now(),
@@ -696,6 +700,7 @@ fn expected_legends<'a>(
         (("Packets lost", "A"), agents),
         (("Devices", "A"), scraped),
         (("Devices", "B"), vec!["127.0.0.1"]),
+        (("Devices", "C"), vec!["front-door"]),
         (("Gateway", "A"), vec![gateway_up]),
         (("Gateway", "B"), vec!["devices"]),
         (("Gateway", "C"), vec!["series"]),
