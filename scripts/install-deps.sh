@@ -2,7 +2,8 @@
 # Installs what promcast's build and tests need, on a Debian machine, as root.
 # Idempotent: installs only what is missing and says what it installs.
 #   - Debian packages: prometheus (+ promtool) for the integration tests, iproute2 and
-#     util-linux for the per-test network namespaces, curl, python3-venv
+#     util-linux for the per-test network namespaces, curl, python3-venv, systemd
+#     (systemd-analyze checks the service units)
 #   - Rust targets for the no_std core and the firmware, clippy and rustfmt
 #   - Python's prometheus_client
 set -euo pipefail
@@ -20,9 +21,10 @@ declare -A apt_check=(
   [util-linux]='have unshare'
   [curl]='have curl'
   [python3-venv]='python3 -c "import ensurepip, venv" 2>/dev/null'
+  [systemd]='have systemd-analyze'
 )
 missing=()
-for pkg in prometheus iproute2 util-linux curl python3-venv; do
+for pkg in prometheus iproute2 util-linux curl python3-venv systemd; do
   eval "${apt_check[$pkg]}" || missing+=("$pkg")
 done
 if ((${#missing[@]})); then
@@ -46,7 +48,7 @@ if ((${#missing[@]})); then
     eval "${apt_check[$pkg]}" || { log "$pkg still missing after apt-get install" >&2; exit 1; }
   done
 else
-  log "Debian packages present: prometheus iproute2 util-linux curl python3-venv"
+  log "Debian packages present: prometheus iproute2 util-linux curl python3-venv systemd"
 fi
 
 # --- Rust -----------------------------------------------------------------------------
