@@ -415,6 +415,14 @@ fn duration(d: Duration) -> String {
     )
 }
 
+/// An `Option<core::time::Duration>` expression.
+fn optional_duration(d: Option<Duration>) -> String {
+    match d {
+        Some(d) => format!("Some({})", duration(d)),
+        None => "None".into(),
+    }
+}
+
 /// The generated `device.rs`.
 fn generate(
     device: &Device,
@@ -442,7 +450,7 @@ fn generate(
         device.id.as_str()
     ));
     w(format!(
-        "/// The device's name (`device` in contact packets).\npub const NAME: &str = {:?};",
+        "/// The device's name (`device` in contact and announce packets).\npub const NAME: &str = {:?};",
         device.name
     ));
     w(format!(
@@ -469,15 +477,18 @@ fn generate(
         }
     };
     w(format!(
-        "/// Where contact packets go, if anywhere.\npub const PUSH: Option<PushTarget> = {push};"
+        "/// Where contact and announce packets go, if anywhere.\npub const PUSH: Option<PushTarget> = {push};"
     ));
-    let interval = match device.contact_state_interval {
-        Some(d) => format!("Some({})", duration(d)),
-        None => "None".into(),
-    };
     w(format!(
         "/// Time between rounds of contact state packets; `None`: packets on changes only.\n\
-         pub const CONTACT_STATE_INTERVAL: Option<Duration> = {interval};"
+         pub const CONTACT_STATE_INTERVAL: Option<Duration> = {};",
+        optional_duration(device.contact_state_interval)
+    ));
+    w(format!(
+        "/// Time between announce packets (the HTTP port, for the gateway's service \
+         discovery), the first at start; `None`: no announcements. Sent only with a push \
+         target.\npub const ANNOUNCE_INTERVAL: Option<Duration> = {};",
+        optional_duration(device.announce_interval)
     ));
     w(format!(
         "/// The contact inputs, in fleet order.\npub const PINS: [PinSetting; {}] = [",

@@ -5,20 +5,26 @@ use core::fmt::Write as _;
 use heapless::String;
 use promcast_core::time::Instant;
 
-use crate::clock::WallClock;
+use crate::clock::SharedClock;
 use crate::config;
 use crate::contacts::Contacts;
 use crate::wifi::Link;
 
 /// Longest reset reason name kept (esp-hal's `SocResetReason` variant names are shorter).
 const RESET_REASON_LEN: usize = 32;
+/// Bytes of a MAC address, as eFuse holds it.
+const MAC_LEN: usize = 6;
+/// Length of a MAC address in colon form (`7c:9e:bd:61:ab:e4`).
+const MAC_TEXT_LEN: usize = 3 * MAC_LEN - 1;
+/// Length of the unique id: the MAC address as hex digits without separators.
+const UNIQUE_ID_LEN: usize = 2 * MAC_LEN;
 
 /// Everything the tasks share; lives in a `StaticCell` made by `main`.
 pub struct Shared {
     /// The contact inputs.
     pub contacts: Contacts,
     /// The wall clock (SNTP).
-    pub clock: WallClock,
+    pub clock: SharedClock,
     /// Wi-Fi link facts.
     pub link: Link,
     /// Facts read at boot.
@@ -30,7 +36,7 @@ impl Shared {
     pub fn new(levels: [bool; config::PIN_COUNT], now: Instant, facts: BootFacts) -> Self {
         Shared {
             contacts: Contacts::new(levels, now),
-            clock: WallClock::new(),
+            clock: SharedClock::new(),
             link: Link::new(),
             facts,
         }
@@ -41,10 +47,10 @@ impl Shared {
 #[derive(Clone, Debug)]
 pub struct BootFacts {
     /// Base MAC address from eFuse, colon form (`7c:9e:bd:61:ab:e4`); the station's MAC.
-    pub mac: String<17>,
+    pub mac: String<MAC_TEXT_LEN>,
     /// The chip's unique id as the fleet file keys it: the base MAC, 12 lower-case hex
     /// digits (what MicroPython's `machine.unique_id()` gives on these chips).
-    pub unique_id: String<12>,
+    pub unique_id: String<UNIQUE_ID_LEN>,
     /// Why the chip last reset (esp-hal's `SocResetReason` name), or `unknown`.
     pub reset_reason: String<RESET_REASON_LEN>,
 }
@@ -57,7 +63,7 @@ impl BootFacts {
         let mut colon = String::new();
         let mut plain = String::new();
         for (i, b) in bytes.iter().enumerate() {
-            // Cannot fail: 6 bytes fit both strings exactly.
+            // Cannot fail: MAC_LEN bytes fit both strings exactly.
             let sep = if i == 0 { "" } else { ":" };
             let _ = write!(colon, "{sep}{b:02x}");
             let _ = write!(plain, "{b:02x}");

@@ -1,7 +1,10 @@
 //! The wall clock, for `process_start_time_seconds` only: the Unix time at boot, learnt
-//! from SNTP. Durations never use it (they come from the monotonic clock, [`crate::now`]),
-//! and until the first SNTP answer it is unknown, so the metric is left out rather than
-//! wrong.
+//! from SNTP. The arithmetic (boot time from an answer and the monotonic clock, the floor
+//! before the first answer, refusing a time before the floor) is core's
+//! [`promcast_core::wallclock::WallClock`]; this module shares it between the tasks and
+//! runs the SNTP exchanges. Durations never use it (they come from the monotonic clock,
+//! [`crate::now`]), and until the first SNTP answer it is unknown, so the metric is left out
+//! rather than wrong.
 
 use core::cell::Cell;
 use core::net::{IpAddr, SocketAddr};
@@ -12,15 +15,13 @@ use embassy_net::{IpAddress, Stack};
 use embassy_sync::blocking_mutex::Mutex;
 use embassy_sync::blocking_mutex::raw::CriticalSectionRawMutex;
 use embassy_time::{Duration, Timer, with_timeout};
+use promcast_core::backoff::Backoff;
+use promcast_core::wallclock::{ClockError, UnixTime, WallClock};
 use sntpc::{NtpContext, NtpTimestampGenerator};
 use sntpc_net_embassy::UdpSocketWrapper;
 
-use crate::config;
-use crate::now;
+use crate::{config, now, to_embassy_duration};
 
-/// A time no later than any this firmware runs at (2026-01-01T00:00:00Z): the clock's
-/// guess before SNTP, which only has to pick the right NTP era.
-const CLOCK_FLOOR_UNIX_SECS: i64 = 1_767_225_600;
 /// The SNTP port.
 const NTP_PORT: u16 = 123;
 /// How long to wait for an SNTP answer.
@@ -28,79 +29,73 @@ const SNTP_TIMEOUT: Duration = Duration::from_secs(5);
 /// Between successful synchronisations (the crystal drifts; the start time is corrected).
 const RESYNC_INTERVAL: Duration = Duration::from_secs(6 * 3600);
 /// First retry after a failed synchronisation; doubled per failure up to the maximum.
-const RETRY_MIN: Duration = Duration::from_secs(2);
+const RETRY_MIN: core::time::Duration = core::time::Duration::from_secs(2);
 /// Longest wait between failed synchronisations.
-const RETRY_MAX: Duration = Duration::from_secs(300);
+const RETRY_MAX: core::time::Duration = core::time::Duration::from_secs(300);
 /// UDP receive/send packet slots of the SNTP socket.
 const SNTP_PACKETS: usize = 2;
 /// UDP buffer bytes (an SNTP packet is 48 bytes).
 const SNTP_BUF: usize = 128;
 
-/// The Unix time at boot, once known.
-pub struct WallClock {
-    /// Microseconds since the Unix epoch at boot (at the monotonic clock's zero).
-    start_unix_micros: Mutex<CriticalSectionRawMutex, Cell<Option<i64>>>,
+/// Core's [`WallClock`], shared by the SNTP task (which sets it) and the HTTP workers
+/// (which read the start time).
+pub struct SharedClock {
+    clock: Mutex<CriticalSectionRawMutex, Cell<WallClock>>,
 }
 
-impl Default for WallClock {
+impl Default for SharedClock {
     fn default() -> Self {
-        WallClock::new()
+        SharedClock::new()
     }
 }
 
-impl WallClock {
+impl SharedClock {
     /// An unset clock.
     pub const fn new() -> Self {
-        WallClock {
-            start_unix_micros: Mutex::new(Cell::new(None)),
+        SharedClock {
+            clock: Mutex::new(Cell::new(WallClock::new())),
         }
     }
 
     /// Unix time at boot in seconds, once SNTP has answered.
     pub fn start_unix(&self) -> Option<f64> {
-        self.start_unix_micros
-            .lock(Cell::get)
-            .map(|us| us as f64 / 1e6)
+        self.clock.lock(Cell::get).start_unix()
     }
 
-    /// Boot time as this clock believes it: synchronised, or the floor.
-    fn base_micros(&self) -> i64 {
-        self.start_unix_micros
-            .lock(Cell::get)
-            .unwrap_or(CLOCK_FLOOR_UNIX_SECS * 1_000_000)
+    /// The local Unix time now, as the clock believes it.
+    fn unix_time_now(&self) -> UnixTime {
+        self.clock.lock(Cell::get).unix_time_at(now())
     }
 
-    /// The local Unix time in microseconds now: boot time plus the monotonic clock.
-    fn unix_micros_now(&self) -> i64 {
-        let uptime = i64::try_from(now().as_micros()).unwrap_or(i64::MAX);
-        self.base_micros().saturating_add(uptime)
-    }
-
-    /// SNTP measured the local clock `offset_micros` behind the server: move the boot time.
-    fn correct(&self, offset_micros: i64) {
-        let start = self.base_micros().saturating_add(offset_micros);
-        self.start_unix_micros.lock(|c| c.set(Some(start)));
+    /// SNTP measured the local clock `offset_micros` behind the server now.
+    fn correct(&self, offset_micros: i64) -> Result<(), ClockError> {
+        self.clock.lock(|c| {
+            let mut clock = c.get();
+            let corrected = clock.correct(now(), offset_micros);
+            c.set(clock);
+            corrected
+        })
     }
 }
 
-/// sntpc's view of the local clock: [`WallClock`]'s Unix time when `init` was called.
+/// sntpc's view of the local clock: the shared clock's Unix time when `init` was called.
 #[derive(Clone, Copy)]
 struct LocalTime<'a> {
-    clock: &'a WallClock,
-    micros: i64,
+    clock: &'a SharedClock,
+    time: UnixTime,
 }
 
 impl NtpTimestampGenerator for LocalTime<'_> {
     fn init(&mut self) {
-        self.micros = self.clock.unix_micros_now();
+        self.time = self.clock.unix_time_now();
     }
 
     fn timestamp_sec(&self) -> u64 {
-        u64::try_from(self.micros.div_euclid(1_000_000)).unwrap_or(0)
+        self.time.secs
     }
 
     fn timestamp_subsec_micros(&self) -> u32 {
-        u32::try_from(self.micros.rem_euclid(1_000_000)).unwrap_or(0)
+        self.time.subsec_micros
     }
 }
 
@@ -117,38 +112,40 @@ enum SyncError {
     Sntp(sntpc::Error),
     /// No answer in time.
     Timeout,
+    /// The answer was refused (a time before the clock's floor).
+    Refused(ClockError),
 }
 
 /// Keep the wall clock set: synchronise whenever the network is up, every
 /// [`RESYNC_INTERVAL`], retrying failures with backoff.
-pub async fn run(stack: Stack<'static>, clock: &'static WallClock) -> ! {
-    let mut retry = RETRY_MIN;
+pub async fn run(stack: Stack<'static>, clock: &'static SharedClock) -> ! {
+    let mut retry = Backoff::doubling(RETRY_MIN, RETRY_MAX);
     loop {
         stack.wait_config_up().await;
         match sync(stack, clock).await {
             Ok(()) => {
-                retry = RETRY_MIN;
+                retry.reset();
                 if let Some(start) = clock.start_unix() {
                     defmt::info!("sntp: boot was at unix time {=f64}", start);
                 }
                 Timer::after(RESYNC_INTERVAL).await;
             }
             Err(e) => {
+                let delay = retry.next_delay();
                 defmt::warn!(
                     "sntp: {} failed: {}; retry in {}",
                     config::NTP_SERVER,
                     e,
-                    retry
+                    delay
                 );
-                Timer::after(retry).await;
-                retry = (retry * 2).min(RETRY_MAX);
+                Timer::after(to_embassy_duration(delay)).await;
             }
         }
     }
 }
 
 /// One SNTP exchange with [`config::NTP_SERVER`].
-async fn sync(stack: Stack<'static>, clock: &WallClock) -> Result<(), SyncError> {
+async fn sync(stack: Stack<'static>, clock: &SharedClock) -> Result<(), SyncError> {
     let addrs = stack
         .dns_query(config::NTP_SERVER, DnsQueryType::A)
         .await
@@ -170,12 +167,14 @@ async fn sync(stack: Stack<'static>, clock: &WallClock) -> Result<(), SyncError>
     socket.bind(0).map_err(|_| SyncError::Bind)?;
     let socket = UdpSocketWrapper::new(socket);
 
-    let context = NtpContext::new(LocalTime { clock, micros: 0 });
+    let context = NtpContext::new(LocalTime {
+        clock,
+        time: UnixTime::default(),
+    });
     let server = SocketAddr::new(IpAddr::V4(ip), NTP_PORT);
     let result = with_timeout(SNTP_TIMEOUT, sntpc::get_time(server, &socket, context))
         .await
         .map_err(|_| SyncError::Timeout)?
         .map_err(SyncError::Sntp)?;
-    clock.correct(result.offset);
-    Ok(())
+    clock.correct(result.offset).map_err(SyncError::Refused)
 }

@@ -1,5 +1,7 @@
 //! Contact inputs: one task per input feeds its level changes, stamped with the monotonic
-//! clock, to a [`PinTracker`] (debounce, active-low, durations and counters are core's).
+//! clock, to core's [`ContactSet`] (debounce, active-low, durations, counters and which
+//! inputs changed since the last push are core's); this module shares the set between the
+//! tasks and wakes the push task when an input changes.
 //!
 //! A task waits for the level opposite to the one it last saw (`wait_for_low` after high,
 //! `wait_for_high` after low) rather than for an edge. The two see the same changes, but a
@@ -9,7 +11,7 @@
 //! A level wait returns at once when the pin is already at the awaited level, so the
 //! tracker always ends at the pin's real level.
 
-use core::cell::{Cell, RefCell};
+use core::cell::RefCell;
 
 use embassy_futures::select::{Either, select};
 use embassy_sync::blocking_mutex::Mutex;
@@ -17,86 +19,70 @@ use embassy_sync::blocking_mutex::raw::CriticalSectionRawMutex;
 use embassy_sync::signal::Signal;
 use embassy_time::Timer;
 use esp_hal::gpio::{AnyPin, Input, InputConfig};
-use promcast_core::pin::{PinSnapshot, PinState, PinTracker};
+use promcast_core::contact::{Changed, ContactSet};
+use promcast_core::pin::{PinSnapshot, PinState};
 use promcast_core::time::Instant;
 
 use crate::config::{PIN_COUNT, PINS, PinSetting};
 use crate::{now, to_embassy};
 
-/// The trackers of all inputs, and which inputs changed since the push task last looked.
+/// The inputs' [`ContactSet`], shared by the input tasks, the push task and the HTTP workers.
 pub struct Contacts {
-    trackers: Mutex<CriticalSectionRawMutex, RefCell<[PinTracker; PIN_COUNT]>>,
-    /// Bit `i` set: input `i`'s debounced state changed and no edge packet went out yet.
-    changed: Mutex<CriticalSectionRawMutex, Cell<u32>>,
-    /// Signalled when a bit is set in `changed`.
+    set: Mutex<CriticalSectionRawMutex, RefCell<ContactSet<PIN_COUNT>>>,
+    /// Signalled when an input's debounced state changes.
     wake: Signal<CriticalSectionRawMutex, ()>,
 }
 
-// `changed` has one bit per input; build.rs refuses more inputs than that.
-const _: () = assert!(PIN_COUNT <= 32, "at most 32 contact inputs");
-
 impl Contacts {
-    /// Trackers for inputs whose electrical levels read at `now` are `levels`.
+    /// The inputs of [`PINS`], whose electrical levels read at `now` are `levels`.
     pub fn new(levels: [bool; PIN_COUNT], now: Instant) -> Self {
-        let trackers =
-            core::array::from_fn(|i| PinTracker::new(PINS[i].tracker_config(), levels[i], now));
+        let configs = core::array::from_fn(|i| PINS[i].tracker_config());
         Contacts {
-            trackers: Mutex::new(RefCell::new(trackers)),
-            changed: Mutex::new(Cell::new(0)),
+            set: Mutex::new(RefCell::new(ContactSet::new(configs, levels, now))),
             wake: Signal::new(),
         }
     }
 
-    /// Apply `f` to input `index`'s tracker; notes a change of its debounced state.
-    fn update(&self, index: usize, f: impl FnOnce(&mut PinTracker)) {
-        let changed = self.trackers.lock(|t| {
-            let mut trackers = t.borrow_mut();
-            let Some(tracker) = trackers.get_mut(index) else {
-                return false;
-            };
-            let was_on = tracker.is_on();
-            f(tracker);
-            tracker.is_on() != was_on
-        });
+    /// Run `f` on the set.
+    fn with<R>(&self, f: impl FnOnce(&mut ContactSet<PIN_COUNT>) -> R) -> R {
+        self.set.lock(|set| f(&mut set.borrow_mut()))
+    }
+
+    /// Wake the push task if `changed`.
+    fn wake_if(&self, changed: bool) {
         if changed {
-            self.changed.lock(|c| c.set(c.get() | (1 << index)));
             self.wake.signal(());
         }
     }
 
     /// Input `index`'s electrical level became `level` at `at`.
     pub fn edge(&self, index: usize, level: bool, at: Instant) {
-        self.update(index, |t| t.edge(level, at));
+        self.wake_if(self.with(|set| set.edge(index, level, at)));
     }
 
     /// Let time pass for input `index` (settles a debounced change whose window ended).
     pub fn poll(&self, index: usize, now: Instant) {
-        self.update(index, |t| t.poll(now));
+        self.wake_if(self.with(|set| set.poll(index, now)));
     }
 
     /// When input `index` next needs a [`Contacts::poll`].
     pub fn deadline(&self, index: usize) -> Option<Instant> {
-        self.trackers
-            .lock(|t| t.borrow().get(index).and_then(PinTracker::deadline))
+        self.with(|set| set.deadline(index))
     }
 
     /// Every input's state at `now`, in configuration order.
     pub fn states(&self, now: Instant) -> [PinState; PIN_COUNT] {
-        self.trackers.lock(|t| {
-            let trackers = t.borrow();
-            core::array::from_fn(|i| trackers[i].state(now))
-        })
+        self.with(|set| set.states(now))
     }
 
     /// Input `index`'s snapshot at `now`, for a contact packet.
     pub fn snapshot(&self, index: usize, now: Instant) -> Option<PinSnapshot> {
-        self.trackers
-            .lock(|t| t.borrow().get(index).map(|t| t.snapshot(now)))
+        self.with(|set| set.snapshot(index, now))
     }
 
-    /// Take the set of inputs whose state changed since the last call (bit `i` = input `i`).
-    pub fn take_changed(&self) -> u32 {
-        self.changed.lock(|c| c.replace(0))
+    /// Take the inputs whose state changed since the last call.
+    pub fn take_changed(&self) -> Changed {
+        self.with(ContactSet::take_changed)
     }
 
     /// Wait until some input's state changes (returns at once if one changed since the

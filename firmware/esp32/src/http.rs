@@ -37,6 +37,8 @@ const SOCKET_TIMEOUT: Duration = Duration::from_secs(20);
 const LINGER: Duration = Duration::from_secs(2);
 /// Wait before accepting again after `accept` failed.
 const ACCEPT_RETRY: Duration = Duration::from_millis(500);
+/// Bytes read at a time when draining unread input before closing.
+const DRAIN_BUF: usize = 64;
 
 /// One worker's buffers.
 pub struct HttpBuffers {
@@ -156,7 +158,7 @@ async fn write_all(socket: &mut TcpSocket<'_>, mut bytes: &[u8]) -> Result<(), (
 
 /// Read and discard until the peer closes or the read fails.
 async fn drain(socket: &mut TcpSocket<'_>) {
-    let mut sink = [0; 64];
+    let mut sink = [0; DRAIN_BUF];
     while let Ok(n) = socket.read(&mut sink).await {
         if n == 0 {
             break;

@@ -10,11 +10,11 @@
 //! * [`config`]: the device's settings, chosen from the fleet file at build time.
 //! * [`board`]: state shared by the tasks, and facts read once at boot.
 //! * [`contacts`]: one task per input, waiting for level changes.
-//! * [`wifi`]: the station: connect, reconnect with backoff, RSSI.
-//! * [`clock`]: the wall clock, set by SNTP, for `process_start_time_seconds`.
+//! * [`wifi`]: the station: connect, reconnect with core's backoff, RSSI.
+//! * [`clock`]: SNTP exchanges for core's wall clock (`process_start_time_seconds`).
 //! * [`http`]: the `/metrics` server workers.
-//! * [`push`]: contact packets over UDP.
-//! * [`health`]: when the watchdog may be fed.
+//! * [`push`]: contact and announce packets over UDP.
+//! * [`health`]: the watchdog's timing and core's feed policy limits.
 #![no_std]
 #![forbid(unsafe_code)]
 #![deny(
@@ -44,4 +44,10 @@ pub fn now() -> Instant {
 /// A core [`Instant`] as an embassy-time instant, for timers.
 pub fn to_embassy(at: Instant) -> embassy_time::Instant {
     embassy_time::Instant::from_micros(at.as_micros())
+}
+
+/// A core duration as an embassy-time one, for timers (the longest embassy-time has, if it
+/// does not fit).
+pub fn to_embassy_duration(d: core::time::Duration) -> embassy_time::Duration {
+    embassy_time::Duration::try_from(d).unwrap_or(embassy_time::Duration::MAX)
 }

@@ -16,6 +16,7 @@ use esp_hal::gpio::Input;
 use esp_hal::rng::Rng;
 use esp_hal::timer::timg::{MwdtStage, TimerGroup};
 use esp_radio::wifi::{Interface, WifiController};
+use promcast_core::watchdog::FeedPolicy;
 use promcast_esp32::board::{BootFacts, Shared};
 use promcast_esp32::config::{self, PIN_TASKS, PushTarget};
 use promcast_esp32::contacts::Contacts;
@@ -50,7 +51,7 @@ async fn wifi_task(controller: WifiController<'static>, link: &'static Link) -> 
 }
 
 #[embassy_executor::task]
-async fn sntp_task(stack: Stack<'static>, clock: &'static clock::WallClock) -> ! {
+async fn sntp_task(stack: Stack<'static>, clock: &'static clock::SharedClock) -> ! {
     clock::run(stack, clock).await
 }
 
@@ -124,8 +125,20 @@ async fn main(spawner: Spawner) -> ! {
     let levels = inputs.each_ref().map(Input::is_high);
     let shared: &'static Shared = SHARED.init(Shared::new(levels, boot, facts));
 
-    let controller = WifiController::new(peripherals.WIFI, Default::default())
-        .expect("the Wi-Fi driver must start");
+    let controller = match WifiController::new(peripherals.WIFI, Default::default()) {
+        Ok(controller) => controller,
+        Err(e) => {
+            // Nothing works without the radio: stop feeding and let the watchdog reset the
+            // chip, which tries again from scratch.
+            defmt::error!(
+                "the Wi-Fi driver did not start: {}; the watchdog resets the chip",
+                e
+            );
+            loop {
+                Timer::after(health::FEED_PERIOD).await;
+            }
+        }
+    };
     let seed = {
         let rng = Rng::new();
         (u64::from(rng.random()) << 32) | u64::from(rng.random())
@@ -154,18 +167,22 @@ async fn main(spawner: Spawner) -> ! {
         spawn(spawner, "push", push_task(stack, target, shared));
     }
 
-    // Feed the watchdog while healthy; starve it (and reset) when not.
-    let mut health = health::Health::new(boot);
+    // Feed the watchdog while core's policy allows; starve it (and reset) when not.
+    let mut policy = FeedPolicy::new(health::FEED_LIMITS, boot);
     let mut starving = false;
     loop {
         let at = now();
-        health.observe(at, stack.is_config_up());
-        if health.is_healthy(at) {
-            watchdog.feed();
-            starving = false;
-        } else if !starving {
-            starving = true;
-            defmt::error!("network down too long: letting the watchdog reset the chip");
+        policy.network(at, stack.is_config_up());
+        match policy.verdict(at) {
+            None => {
+                watchdog.feed();
+                starving = false;
+            }
+            Some(why) if !starving => {
+                starving = true;
+                defmt::error!("{}: letting the watchdog reset the chip", why);
+            }
+            Some(_) => {}
         }
         Timer::after(health::FEED_PERIOD).await;
     }

@@ -1,34 +1,21 @@
 //! The device's exposition: pins, process and device facts from core's renderer, plus this
-//! platform's extras (Wi-Fi RSSI, free heap, reset reason).
+//! platform's extras (Wi-Fi RSSI, free heap, reset reason) under core's shared family names.
 
 use core::fmt;
 
 use heapless::Vec;
-use promcast_core::device::{self, BuildInfo, DeviceInfo, DeviceMetrics, Extra, PinReport};
+use promcast_core::device::{
+    self, BuildInfo, DeviceInfo, DeviceMetrics, Extra, HEAP_FREE, PinReport, RESET_REASON,
+    RESET_REASON_LABEL, WIFI_RSSI,
+};
 use promcast_core::expo::{Format, Value};
 use promcast_core::time::Instant;
 
 use crate::board::Shared;
 use crate::config::{self, PIN_COUNT, PINS};
 
-/// Number of extra families at most.
+/// Number of extra families at most: RSSI, free heap, reset reason.
 const EXTRAS: usize = 3;
-
-/// `promcast_wifi_rssi_dbm`, present while associated.
-const RSSI: (&str, &str) = (
-    "promcast_wifi_rssi_dbm",
-    "Received signal strength of the Wi-Fi access point in dBm (absent while disconnected).",
-);
-/// `promcast_heap_free_bytes`.
-const HEAP_FREE: (&str, &str) = (
-    "promcast_heap_free_bytes",
-    "Free bytes in the heap the Wi-Fi driver allocates from.",
-);
-/// `promcast_reset_reason`.
-const RESET_REASON: (&str, &str) = (
-    "promcast_reset_reason",
-    "Why the chip last reset (the reason label; 1 for the current boot).",
-);
 
 /// Render the whole exposition at `now` into `w` in `format`.
 pub fn render<W: fmt::Write>(w: W, format: Format, shared: &Shared, now: Instant) -> fmt::Result {
@@ -40,14 +27,15 @@ pub fn render<W: fmt::Write>(w: W, format: Format, shared: &Shared, now: Instant
         state: states[i],
     });
 
-    let reason = [("reason", shared.facts.reset_reason.as_str())];
+    let reason = [(RESET_REASON_LABEL, shared.facts.reset_reason.as_str())];
     let mut extras: Vec<Extra<'_>, EXTRAS> = Vec::new();
+    // Cannot fail: at most EXTRAS are pushed.
     if let Some(rssi) = shared.link.rssi() {
-        let _ = extras.push(extra(RSSI, &[], Value::I64(i64::from(rssi))));
+        let _ = extras.push(WIFI_RSSI.sample(&[], Value::I64(i64::from(rssi))));
     }
     let heap_free = u64::try_from(esp_alloc::HEAP.free()).unwrap_or(u64::MAX);
-    let _ = extras.push(extra(HEAP_FREE, &[], Value::U64(heap_free)));
-    let _ = extras.push(extra(RESET_REASON, &reason, Value::U64(1)));
+    let _ = extras.push(HEAP_FREE.sample(&[], Value::U64(heap_free)));
+    let _ = extras.push(RESET_REASON.sample(&reason, Value::U64(1)));
 
     let metrics = DeviceMetrics {
         info: DeviceInfo {
@@ -66,17 +54,4 @@ pub fn render<W: fmt::Write>(w: W, format: Format, shared: &Shared, now: Instant
         extras: &extras,
     };
     device::render(w, format, &metrics).map(|_| ())
-}
-
-fn extra<'a>(
-    (name, help): (&'a str, &'a str),
-    labels: &'a [(&'a str, &'a str)],
-    value: Value,
-) -> Extra<'a> {
-    Extra {
-        name,
-        help,
-        labels,
-        value,
-    }
 }

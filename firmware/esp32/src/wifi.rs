@@ -1,6 +1,6 @@
 //! The Wi-Fi station: connect, stay connected, reconnect after a drop with exponential
-//! backoff, and keep the link's RSSI for the metrics. DHCP (with the configured hostname)
-//! and everything above it is embassy-net's.
+//! backoff ([`promcast_core::backoff::Backoff`]), and keep the link's RSSI for the metrics.
+//! DHCP (with the configured hostname) and everything above it is embassy-net's.
 
 use core::cell::Cell;
 
@@ -10,13 +10,16 @@ use embassy_sync::blocking_mutex::raw::CriticalSectionRawMutex;
 use embassy_time::{Duration, Timer};
 use esp_radio::wifi::sta::StationConfig;
 use esp_radio::wifi::{AuthenticationMethodConfig, Config, Password, Ssid, WifiController};
+use promcast_core::backoff::Backoff;
 
-use crate::config;
+use crate::{config, to_embassy_duration};
 
-/// First wait after a failed connection attempt.
-const BACKOFF_MIN: Duration = Duration::from_secs(1);
+/// First wait after a failed connection attempt; doubled after each further failure.
+const BACKOFF_MIN: core::time::Duration = core::time::Duration::from_secs(1);
 /// Longest wait between connection attempts.
-const BACKOFF_MAX: Duration = Duration::from_secs(60);
+const BACKOFF_MAX: core::time::Duration = core::time::Duration::from_secs(60);
+/// How long the task sleeps at a time when it has nothing to do for good.
+const IDLE_SLEEP: Duration = Duration::from_secs(3600);
 /// How often the RSSI is read while connected.
 const RSSI_PERIOD: Duration = Duration::from_secs(10);
 
@@ -50,38 +53,6 @@ impl Link {
     }
 }
 
-/// Exponential backoff: `min`, `2·min`, `4·min` ... up to `max`; [`Backoff::reset`] after a
-/// success.
-#[derive(Clone, Copy, Debug)]
-pub struct Backoff {
-    next: Duration,
-    min: Duration,
-    max: Duration,
-}
-
-impl Backoff {
-    /// Starting at `min`, never above `max`.
-    pub const fn new(min: Duration, max: Duration) -> Self {
-        Backoff {
-            next: min,
-            min,
-            max,
-        }
-    }
-
-    /// The wait before the next attempt; doubles the one after.
-    pub fn next_delay(&mut self) -> Duration {
-        let delay = self.next;
-        self.next = Duration::from_ticks(self.next.as_ticks().saturating_mul(2)).min(self.max);
-        delay
-    }
-
-    /// Back to `min`.
-    pub fn reset(&mut self) {
-        self.next = self.min;
-    }
-}
-
 /// Why the station configuration could not be made.
 #[derive(Clone, Copy, Debug, defmt::Format)]
 pub enum StationConfigError {
@@ -111,7 +82,7 @@ pub fn station_config() -> Result<Config, StationConfigError> {
 
 /// Keep the station connected, forever.
 pub async fn run(mut controller: WifiController<'static>, link: &'static Link) -> ! {
-    let mut backoff = Backoff::new(BACKOFF_MIN, BACKOFF_MAX);
+    let mut backoff = Backoff::doubling(BACKOFF_MIN, BACKOFF_MAX);
     if config::WIFI_PLACEHOLDER {
         defmt::error!(
             "wifi: built with placeholder credentials (no secrets.toml or PROMCAST_WIFI_SSID); \
@@ -125,7 +96,7 @@ pub async fn run(mut controller: WifiController<'static>, link: &'static Link) -
             // there is nothing to do but wait for the watchdog.
             defmt::error!("wifi: bad credentials: {}", e);
             loop {
-                Timer::after(Duration::from_secs(3600)).await;
+                Timer::after(IDLE_SLEEP).await;
             }
         }
     };
@@ -137,7 +108,7 @@ pub async fn run(mut controller: WifiController<'static>, link: &'static Link) -
                 e,
                 delay
             );
-            Timer::after(delay).await;
+            Timer::after(to_embassy_duration(delay)).await;
             continue;
         }
         defmt::info!("wifi: connecting to {=str}", config::WIFI_SSID);
@@ -169,7 +140,7 @@ pub async fn run(mut controller: WifiController<'static>, link: &'static Link) -
             Err(e) => {
                 let delay = backoff.next_delay();
                 defmt::warn!("wifi: connecting failed: {}; retry in {}", e, delay);
-                Timer::after(delay).await;
+                Timer::after(to_embassy_duration(delay)).await;
             }
         }
     }
