@@ -10,10 +10,10 @@ pub const UNIQUE_ID_LEN: usize = 8;
 
 /// The internal temperature sensor's `sensor` id in packets.
 #[cfg(feature = "rp2040")]
-pub const INTERNAL_SENSOR_ID: &str = "rp2040-internal";
+pub const INTERNAL_SENSOR_ID: &str = promcast_core::sender::INTERNAL_SENSOR_RP2040;
 /// The internal temperature sensor's `sensor` id in packets.
 #[cfg(feature = "rp235x")]
-pub const INTERNAL_SENSOR_ID: &str = "rp2350-internal";
+pub const INTERNAL_SENSOR_ID: &str = promcast_core::sender::INTERNAL_SENSOR_RP2350;
 
 /// The CYW43's gSPI clock divider. RP2040: 133 MHz / 2 for the PIO, 33 MHz on the bus.
 #[cfg(feature = "rp2040")]

@@ -1,29 +1,36 @@
 //! Reset causes and the hardware watchdog.
 //!
-//! The watchdog task feeds the watchdog once a second while the device works: the poll loop
-//! has started a poll within its interval (plus a grace period), the network has not been
-//! down for longer than [`NETWORK_DOWN_LIMIT`] despite the radio task's rejoining, and the
-//! 1-Wire bus has not timed out (which leaves its PIO program out of step). When one of these
-//! fails, it writes the cause to a watchdog scratch register and stops feeding, and the chip
-//! resets within [`WATCHDOG_TIMEOUT`]. A panic or a hung executor stops the feeding too. The
-//! next boot reports the cause in its status packet.
+//! The watchdog task feeds the watchdog once a second while core's
+//! [`FeedPolicy`] allows it: the poll loop has started a poll within its interval (plus a
+//! grace period), the network has not been down for [`NETWORK_DOWN_LIMIT`] despite the
+//! radio task's rejoining, and the 1-Wire bus has not timed out (which leaves its PIO program
+//! out of step; a fault to the policy). When one of these fails, it writes the cause to a
+//! watchdog scratch register and stops feeding, and the chip resets within
+//! [`WATCHDOG_TIMEOUT`]. A panic or a hung executor stops the feeding too. The next boot
+//! reports the cause in its status packet.
 
 use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 use embassy_net::Stack;
 use embassy_rp::watchdog::{ResetReason, Watchdog};
-use embassy_time::{Duration, Instant, Timer};
+use embassy_time::{Duration, Timer};
+use promcast_core::time::Instant;
+use promcast_core::watchdog::{FeedLimits, FeedPolicy, Starve};
+
+use crate::now;
 
 /// The watchdog's timeout. The RP2040's longest is about 8.3 s.
 pub const WATCHDOG_TIMEOUT: Duration = Duration::from_secs(8);
 /// How often a healthy device feeds it.
 const FEED_EVERY: Duration = Duration::from_secs(1);
+/// How long the task sleeps at a time once it has stopped feeding.
+const STARVING_SLEEP: Duration = Duration::from_secs(3600);
 /// How far past its interval a poll may start before the loop counts as stuck. A poll is a
 /// search, a 750 ms conversion and a few sends, each with its own time limit.
-const POLL_GRACE: Duration = Duration::from_secs(60);
+const POLL_GRACE: core::time::Duration = core::time::Duration::from_secs(60);
 /// How long the network may stay down (no link or no DHCP lease) before a reset, which
 /// restarts the radio from scratch, is tried.
-pub const NETWORK_DOWN_LIMIT: Duration = Duration::from_secs(15 * 60);
+pub const NETWORK_DOWN_LIMIT: core::time::Duration = core::time::Duration::from_secs(15 * 60);
 /// The watchdog scratch register that carries the cause across the reset.
 const CAUSE_SCRATCH: usize = 0;
 /// Marks [`CAUSE_SCRATCH`] as written by this firmware; the low byte is the [`Stall`].
@@ -54,6 +61,17 @@ pub enum ResetCause {
     Watchdog,
     /// A forced watchdog reset (a reboot requested by software).
     Forced,
+}
+
+impl Stall {
+    /// The cause of core's verdict: a fault is the only one a driver reports, the bus's.
+    fn of(starve: Starve) -> Self {
+        match starve {
+            Starve::Fault => Stall::Bus,
+            Starve::Stalled => Stall::Poll,
+            Starve::NetworkDown => Stall::Network,
+        }
+    }
 }
 
 impl ResetCause {
@@ -109,7 +127,7 @@ impl Health {
 
     /// A poll started now.
     pub fn poll_started(&self) {
-        let secs = u32::try_from(Instant::now().as_secs()).unwrap_or(u32::MAX);
+        let secs = u32::try_from(now().as_millis() / 1000).unwrap_or(u32::MAX);
         self.last_poll_secs.store(secs, Ordering::Relaxed);
     }
 
@@ -118,8 +136,13 @@ impl Health {
         self.bus_wedged.store(true, Ordering::Relaxed);
     }
 
+    /// When the last poll started (to the second, rounded down).
     fn last_poll(&self) -> Instant {
-        Instant::from_secs(self.last_poll_secs.load(Ordering::Relaxed).into())
+        Instant::from_millis(u64::from(self.last_poll_secs.load(Ordering::Relaxed)) * 1000)
+    }
+
+    fn is_bus_wedged(&self) -> bool {
+        self.bus_wedged.load(Ordering::Relaxed)
     }
 }
 
@@ -129,53 +152,33 @@ impl Default for Health {
     }
 }
 
-/// What is wrong, if anything: the poll loop, or the network since `network_down_since`.
-fn verdict(
-    now: Instant,
-    last_poll: Instant,
-    poll_interval: Duration,
-    network_down_since: Option<Instant>,
-) -> Option<Stall> {
-    if now.saturating_duration_since(last_poll) > poll_interval + POLL_GRACE {
-        Some(Stall::Poll)
-    } else if network_down_since
-        .is_some_and(|since| now.saturating_duration_since(since) > NETWORK_DOWN_LIMIT)
-    {
-        Some(Stall::Network)
-    } else {
-        None
-    }
-}
-
 /// The watchdog task. `watchdog` must already be started (main starts it before bringing up
 /// the radio, so a radio that never answers resets the chip too).
 pub async fn watch(
     mut watchdog: Watchdog,
     stack: Stack<'static>,
     health: &'static Health,
-    poll_interval: Duration,
+    poll_interval: core::time::Duration,
 ) -> ! {
-    let mut network_down_since = Some(Instant::now());
+    let limits = FeedLimits {
+        network_down: NETWORK_DOWN_LIMIT,
+        progress: Some(poll_interval.saturating_add(POLL_GRACE)),
+    };
+    let mut policy = FeedPolicy::new(limits, now());
     loop {
-        let now = Instant::now();
-        let network_up = stack.is_link_up() && stack.is_config_up();
-        network_down_since = match (network_up, network_down_since) {
-            (true, _) => None,
-            (false, None) => Some(now),
-            (false, since) => since,
-        };
-        let stall = if health.bus_wedged.load(Ordering::Relaxed) {
-            Some(Stall::Bus)
-        } else {
-            verdict(now, health.last_poll(), poll_interval, network_down_since)
-        };
-        match stall {
+        let at = now();
+        policy.network(at, stack.is_link_up() && stack.is_config_up());
+        policy.progress(health.last_poll());
+        if health.is_bus_wedged() {
+            policy.fault();
+        }
+        match policy.verdict(at).map(Stall::of) {
             None => watchdog.feed(WATCHDOG_TIMEOUT),
             Some(stall) => {
                 defmt::error!("{}: no longer feeding the watchdog, the chip resets", stall);
                 watchdog.set_scratch(CAUSE_SCRATCH, CAUSE_MAGIC | stall as u32);
                 loop {
-                    Timer::after(Duration::from_secs(3600)).await;
+                    Timer::after(STARVING_SLEEP).await;
                 }
             }
         }

@@ -10,10 +10,13 @@
 //! * [`config`]: this build's device, baked in from the fleet file by `build.rs`.
 //! * [`onewire`]: DS18B20 bus transactions over embassy-rp's PIO 1-Wire program.
 //! * [`chip`]: what differs between RP2040 and RP2350: unique id, internal sensor, clocks.
-//! * [`radio`]: the CYW43 blobs, joining Wi-Fi and rejoining after a drop, the LED.
+//! * [`radio`]: the CYW43 blobs, joining Wi-Fi and rejoining after a drop (with core's
+//!   [`Backoff`](promcast_core::backoff::Backoff)), the LED.
 //! * [`net`]: the network stack's settings and the UDP push target.
-//! * [`health`]: reset causes and the hardware watchdog, fed only while the device works.
-//! * [`poll`]: the poll loop that wires the bus, the sensor and the socket to the sender.
+//! * [`health`]: reset causes and the hardware watchdog, fed only while core's
+//!   [`FeedPolicy`](promcast_core::watchdog::FeedPolicy) allows.
+//! * [`poll`]: the poll loop that wires the bus, the sensor and the socket to the sender,
+//!   which also encodes the boot status and the internal sensor's packets.
 //!
 //! `main.rs` creates the peripherals and spawns the tasks.
 #![no_std]
@@ -46,4 +49,10 @@ pub fn now() -> promcast_core::time::Instant {
 /// Core's [`Instant`](promcast_core::time::Instant) as embassy-time's, for timers.
 pub fn to_embassy(t: promcast_core::time::Instant) -> embassy_time::Instant {
     embassy_time::Instant::from_micros(t.as_micros())
+}
+
+/// A core duration as an embassy-time one, for timers (the longest embassy-time has, if it
+/// does not fit).
+pub fn to_embassy_duration(d: core::time::Duration) -> embassy_time::Duration {
+    embassy_time::Duration::try_from(d).unwrap_or(embassy_time::Duration::MAX)
 }

@@ -14,7 +14,6 @@ use embassy_rp::pio::{self, Pio};
 use embassy_rp::pio_programs::onewire::{PioOneWire, PioOneWireProgram};
 use embassy_rp::watchdog::Watchdog;
 use embassy_rp::{bind_interrupts, dma};
-use embassy_time::Duration;
 use promcast_pico::chip::{self, InternalSensor};
 use promcast_pico::config;
 use promcast_pico::health::{self, Health};
@@ -62,13 +61,7 @@ async fn watchdog_task(
     stack: embassy_net::Stack<'static>,
     health: &'static Health,
 ) -> ! {
-    health::watch(
-        watchdog,
-        stack,
-        health,
-        Duration::from_millis(config::POLL_INTERVAL_MS),
-    )
-    .await
+    health::watch(watchdog, stack, health, config::sender_config().interval).await
 }
 
 #[embassy_executor::task]

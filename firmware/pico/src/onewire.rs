@@ -27,6 +27,10 @@ const CONVERT_T: u8 = 0x44;
 const READ_SCRATCHPAD: u8 = 0xBE;
 /// Bytes in a DS18B20 scratchpad, CRC included.
 pub const SCRATCHPAD_LEN: usize = 9;
+/// Bytes in a ROM id.
+const ROM_LEN: usize = 8;
+/// Bytes of a Match ROM + Read Scratchpad command: the two commands and the ROM id.
+const READ_COMMAND_LEN: usize = 1 + ROM_LEN + 1;
 
 /// Limit for a reset or a short transfer (each takes about a millisecond).
 const OP_TIMEOUT: Duration = Duration::from_millis(50);
@@ -133,10 +137,10 @@ impl<'d> Bus<'d> {
         rom: &RomId,
     ) -> Result<[u8; SCRATCHPAD_LEN], ReadError> {
         self.reset().await?;
-        let mut command = [0; 1 + 8 + 1];
+        let mut command = [0; READ_COMMAND_LEN];
         command[0] = MATCH_ROM;
-        command[1..9].copy_from_slice(&rom.0);
-        command[9] = READ_SCRATCHPAD;
+        command[1..=ROM_LEN].copy_from_slice(&rom.0);
+        command[READ_COMMAND_LEN - 1] = READ_SCRATCHPAD;
         self.write(&command).await?;
         let mut scratchpad = [0; SCRATCHPAD_LEN];
         if with_timeout(OP_TIMEOUT, self.wire.read_bytes(&mut scratchpad))

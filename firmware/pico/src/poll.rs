@@ -1,18 +1,16 @@
 //! The poll loop: at each of the sender's poll times, find the probes, start one conversion
 //! for all of them, read each one, and hand every result to the core's
 //! [`Sender`](promcast_core::sender::Sender), which names, encodes and counts; then send what
-//! it encodes. Nothing that fails here ends the loop: failed reads are counted and reported
-//! by the sender's status packet, unsent packets are counted and logged.
-
-use core::fmt::Write as _;
+//! it encodes. The boot status and the internal sensor's readings are the sender's too
+//! ([`Sender::encode_status`] with a [`BootStatus`], [`Sender::encode_extra_reading`]), so
+//! every packet shares its `seq` counter. Nothing that fails here ends the loop: failed reads
+//! are counted and reported by the sender's status packet, unsent packets are counted and
+//! logged.
 
 use embassy_time::{Duration, Timer};
-use promcast_core::packet::{
-    Body, EncodeError, MAX_STATUS_LEN, Packet, Reading, Status, encode, value_from_f32,
-};
+use promcast_core::packet::EncodeError;
 use promcast_core::probe::{self, ReadError, RomId};
-use promcast_core::sender::{Led, Poll, Sender};
-use promcast_core::text::Text;
+use promcast_core::sender::{BootStatus, Led, Poll, Sender};
 
 use crate::chip::{self, InternalSensor};
 use crate::health::{Health, ResetCause};
@@ -100,7 +98,14 @@ pub async fn run(board: Board<'_>) -> ! {
 
         // The boot status goes out once the network is there to carry it.
         if !boot_reported && push.network_up() {
-            let encoded = boot_status(&mut sender, &boot, &mut buf).map(Some);
+            let status = BootStatus {
+                version: crate::VERSION,
+                platform: config::PLATFORM,
+                unique_id: boot.unique_id.as_ref().map(|id| id.as_slice()),
+                built_for: config::UNIQUE_ID,
+                reset: boot.reset.as_str(),
+            };
+            let encoded = sender.encode_status(status, &mut buf).map(Some);
             tally.send_encoded(&mut push, encoded, &buf).await;
             boot_reported = tally.failed == 0;
         }
@@ -120,7 +125,9 @@ pub async fn run(board: Board<'_>) -> ! {
         if let (Some(sensor), Some(name)) = (internal.as_mut(), config::INTERNAL_TEMPERATURE) {
             match sensor.read().await {
                 Ok(celsius) => {
-                    let encoded = internal_reading(&mut sender, name, celsius, &mut buf).map(Some);
+                    let encoded = sender
+                        .encode_extra_reading(name, chip::INTERNAL_SENSOR_ID, celsius, &mut buf)
+                        .map(Some);
                     tally.send_encoded(&mut push, encoded, &buf).await;
                 }
                 Err(e) => defmt::warn!("internal temperature sensor: {}", e),
@@ -192,66 +199,4 @@ async fn read_one(
     converted?;
     let scratchpad = bus.read_scratchpad(rom).await?;
     probe::decode_scratchpad(&scratchpad)
-}
-
-/// Encode a packet of the firmware's own (not one of the sender's readings) with the sender's
-/// `device` and next `seq`, so that all packets share one counter.
-fn encode_own(
-    sender: &mut Sender<'_>,
-    body: Body<'_>,
-    out: &mut [u8],
-) -> Result<usize, EncodeError> {
-    let cfg = *sender.config();
-    let seq = sender.sequence_mut();
-    let packet = Packet {
-        device: cfg.device.map(Text::Plain),
-        seq: cfg.sequence.then(|| seq.peek()),
-        ..Packet::new(body)
-    };
-    let n = encode(&packet, out)?;
-    seq.advance();
-    Ok(n)
-}
-
-/// The internal sensor's reading: `{"type": "temperature", "name": <internal_temperature>,
-/// "sensor": "rp2040-internal", "temperature": .., "device": .., "seq": ..}`.
-fn internal_reading(
-    sender: &mut Sender<'_>,
-    name: &str,
-    celsius: f32,
-    out: &mut [u8],
-) -> Result<usize, EncodeError> {
-    let reading = Reading {
-        sensor: Some(Text::Plain(chip::INTERNAL_SENSOR_ID)),
-        ..Reading::new("temperature", Text::Plain(name), value_from_f32(celsius))
-    };
-    encode_own(sender, Body::Reading(reading), out)
-}
-
-/// The boot status packet: `boot <version> <platform> id <unique id> reset <cause>`, with
-/// `(built for <id>)` when the board is not the one this image was built for.
-fn boot_status(sender: &mut Sender<'_>, boot: &Boot, out: &mut [u8]) -> Result<usize, EncodeError> {
-    let mut text = heapless::String::<MAX_STATUS_LEN>::new();
-    // The text is far shorter than the limit; a failed write only shortens it.
-    let _ = write_boot_status(&mut text, boot);
-    let status = Status::new(Text::Plain(config::NAME), Text::Plain(&text));
-    encode_own(sender, Body::Status(status), out)
-}
-
-fn write_boot_status(w: &mut impl core::fmt::Write, boot: &Boot) -> core::fmt::Result {
-    write!(w, "boot {} {} id ", crate::VERSION, config::PLATFORM)?;
-    let mut id = heapless::String::<{ 2 * chip::UNIQUE_ID_LEN }>::new();
-    match boot.unique_id {
-        Some(bytes) => {
-            for b in bytes {
-                write!(id, "{b:02x}")?;
-            }
-        }
-        None => id.write_str("unknown")?,
-    }
-    w.write_str(&id)?;
-    if id.as_str() != config::UNIQUE_ID {
-        write!(w, " (built for {})", config::UNIQUE_ID)?;
-    }
-    write!(w, " reset {}", boot.reset.as_str())
 }

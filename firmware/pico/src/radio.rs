@@ -7,9 +7,10 @@ use embassy_net::Stack;
 use embassy_sync::blocking_mutex::raw::CriticalSectionRawMutex;
 use embassy_sync::signal::Signal;
 use embassy_time::{Duration, with_timeout};
+use promcast_core::backoff::Backoff;
 use promcast_core::sender::Led;
 
-use crate::config;
+use crate::{config, to_embassy_duration};
 
 /// The radio's firmware, from the `cyw43-firmware` crate (Infineon's binary, see the README's
 /// "Licences"); the driver wants it 4-byte aligned.
@@ -22,10 +23,11 @@ pub static NVRAM: &Aligned<A4, [u8]> =
 
 /// The radio GPIO the on-board LED is on.
 const LED_GPIO: u8 = 0;
-/// First wait after a failed join; doubled after each further failure.
-const JOIN_RETRY_MIN: Duration = Duration::from_secs(2);
+/// First wait after a failed join; doubled after each further failure. Also the pause
+/// before joining again after the link drops.
+const JOIN_RETRY_MIN: core::time::Duration = core::time::Duration::from_secs(2);
 /// Longest wait between join attempts.
-const JOIN_RETRY_MAX: Duration = Duration::from_secs(120);
+const JOIN_RETRY_MAX: core::time::Duration = core::time::Duration::from_secs(120);
 /// How long the link may take to come up after a successful join.
 const LINK_UP_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -65,27 +67,8 @@ fn join_options() -> JoinOptions<'static> {
     }
 }
 
-/// Exponential backoff between join attempts.
-struct Backoff {
-    next: Duration,
-}
-
-impl Backoff {
-    const fn new() -> Self {
-        Backoff {
-            next: JOIN_RETRY_MIN,
-        }
-    }
-    /// The wait before the next attempt; the one after it is twice as long, up to the limit.
-    fn next(&mut self) -> Duration {
-        let wait = self.next;
-        self.next = (wait * 2).min(JOIN_RETRY_MAX);
-        wait
-    }
-}
-
 /// Apply LED changes for `duration` (while waiting to retry a join).
-async fn serve_led_for(control: &mut Control<'_>, led: &LedSignal, duration: Duration) {
+async fn serve_led_for(control: &mut Control<'_>, led: &LedSignal, duration: core::time::Duration) {
     let serve = async {
         loop {
             let on = led.wait().await;
@@ -93,7 +76,7 @@ async fn serve_led_for(control: &mut Control<'_>, led: &LedSignal, duration: Dur
         }
     };
     // Ends by the time limit; the loop itself never does.
-    let _ = with_timeout(duration, serve).await;
+    let _ = with_timeout(to_embassy_duration(duration), serve).await;
 }
 
 /// The radio task: join the configured network, keep the LED in the wanted state, and when
@@ -104,11 +87,11 @@ pub async fn supervise(
     stack: Stack<'static>,
     led: &'static LedSignal,
 ) -> ! {
-    let mut backoff = Backoff::new();
+    let mut backoff = Backoff::doubling(JOIN_RETRY_MIN, JOIN_RETRY_MAX);
     loop {
         defmt::info!("joining Wi-Fi network {=str}", config::WIFI_SSID);
         if let Err(e) = control.join(config::WIFI_SSID, join_options()).await {
-            let wait = backoff.next();
+            let wait = backoff.next_delay();
             defmt::warn!("Wi-Fi join failed: {}; next try in {} s", e, wait.as_secs());
             serve_led_for(&mut control, led, wait).await;
             continue;
@@ -117,7 +100,7 @@ pub async fn supervise(
             .await
             .is_err()
         {
-            let wait = backoff.next();
+            let wait = backoff.next_delay();
             defmt::warn!(
                 "Wi-Fi joined but the link stayed down; next try in {} s",
                 wait.as_secs()
@@ -127,7 +110,7 @@ pub async fn supervise(
             continue;
         }
         defmt::info!("Wi-Fi link up");
-        backoff = Backoff::new();
+        backoff.reset();
         loop {
             match select(stack.wait_link_down(), led.wait()).await {
                 Either::First(()) => break,
