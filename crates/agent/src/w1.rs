@@ -48,6 +48,7 @@ pub struct W1Bus {
     root: PathBuf,
     triggers: u64,
     bulk_missing_logged: bool,
+    bulk_denied_logged: bool,
 }
 
 impl W1Bus {
@@ -57,6 +58,7 @@ impl W1Bus {
             root: root.into(),
             triggers: 0,
             bulk_missing_logged: false,
+            bulk_denied_logged: false,
         }
     }
 
@@ -125,8 +127,18 @@ impl Thermometers for W1Bus {
         for f in &files {
             match fs::write(f, "trigger\n") {
                 Ok(()) => self.triggers += 1,
+                // Once, not every poll: under a read-only /sys (the systemd unit's
+                // ProtectSystem) the write always fails and each read converts on its own.
+                Err(e) if !self.bulk_denied_logged => {
+                    tracing::warn!(
+                        file = %f.display(),
+                        error = %e,
+                        "cannot trigger a bulk conversion: each probe read converts on its own"
+                    );
+                    self.bulk_denied_logged = true;
+                }
                 Err(e) => {
-                    tracing::warn!(file = %f.display(), error = %e, "cannot trigger a bulk conversion")
+                    tracing::debug!(file = %f.display(), error = %e, "bulk conversion not triggered")
                 }
             }
         }
