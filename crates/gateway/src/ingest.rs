@@ -21,6 +21,50 @@ use crate::telemetry::{Events, Reject, Telemetry};
 /// Longest the ingest thread waits before re-checking for shutdown and the sweep timer.
 const POLL_MAX: Duration = Duration::from_millis(100);
 
+/// Longest the thread lets datagrams queue up before receiving again (see [`Linger`]).
+const LINGER_MAX: Duration = Duration::from_millis(5);
+/// How many datagrams a lingering wake-up aims to find queued: one receive batch.
+const LINGER_TARGET: u32 = BATCH as u32;
+/// Shorter pauses are not worth a system call.
+const LINGER_MIN: Duration = Duration::from_micros(50);
+
+/// Paces wake-ups under load. Each wake-up costs a context switch and a system call, more
+/// than handling a datagram. When datagrams come faster than one per [`LINGER_MAX`] (one came
+/// within that time of the thread going back to receiving), the thread sleeps after handling
+/// what was queued, for as long as about [`LINGER_TARGET`] more take to arrive at the rate
+/// just seen, so that each wake-up handles a batch. Readings then reach scrapes at most
+/// [`LINGER_MAX`] later, and no more than about `LINGER_TARGET` datagrams wait in the socket
+/// buffer, whatever the rate. Sparse datagrams are handled as soon as they arrive.
+#[derive(Debug, Default)]
+struct Linger {
+    /// The previous wake-up with data.
+    last_wake: Option<Duration>,
+    /// When the thread went back to receiving after it.
+    resumed: Duration,
+}
+
+impl Linger {
+    /// A wake-up at monotonic time `now` handled `n` datagrams: how long to sleep before
+    /// receiving again (zero for not at all).
+    fn after_wake(&mut self, now: Duration, n: u64) -> Duration {
+        let prev = self.last_wake.replace(now);
+        let pause = match prev {
+            // Datagrams were already queued or came soon after receiving resumed: they come
+            // fast. `n` of them came since the previous wake-up; LINGER_TARGET more take
+            // that time scaled by LINGER_TARGET / n.
+            Some(prev) if n > 0 && now.saturating_sub(self.resumed) < LINGER_MAX => {
+                let since = now.saturating_sub(prev);
+                let pause = since * LINGER_TARGET / u32::try_from(n).unwrap_or(u32::MAX);
+                Some(pause.min(LINGER_MAX)).filter(|p| *p >= LINGER_MIN)
+            }
+            _ => None,
+        }
+        .unwrap_or_default();
+        self.resumed = now + pause;
+        pause
+    }
+}
+
 /// Why the UDP side could not be set up.
 #[derive(Debug, thiserror::Error)]
 pub enum BindError {
@@ -191,6 +235,7 @@ impl Ingest {
             clock,
             telemetry,
             batch: RecvBatch::new(max_datagram),
+            batch_mono: Duration::ZERO,
             events: Events::default(),
             sweep_interval,
             progress,
@@ -236,6 +281,8 @@ struct Loop {
     clock: Arc<dyn Clock>,
     telemetry: Arc<Telemetry>,
     batch: RecvBatch,
+    /// Monotonic time of the latest batch handled.
+    batch_mono: Duration,
     events: Events,
     sweep_interval: Duration,
     progress: watch::Sender<Progress>,
@@ -273,6 +320,7 @@ impl Loop {
         let mut progress = Progress::default();
         let mut next_sweep = self.clock.monotonic() + self.sweep_interval;
         let mut io_errors = 0u64;
+        let mut linger = Linger::default();
         while !self.stop.load(Ordering::Acquire) {
             let now = self.clock.monotonic();
             if now >= next_sweep {
@@ -285,6 +333,7 @@ impl Loop {
             }
             let wait = next_sweep.saturating_sub(now).min(POLL_MAX);
             let mut any = false;
+            let before = progress.datagrams;
             if let Some(sock) = single {
                 // A zero timeout would mean "forever"; a millisecond is the finest worth asking for.
                 let wait = wait.max(Duration::from_millis(1));
@@ -314,6 +363,10 @@ impl Loop {
             if any {
                 self.store.publish();
                 self.progress.send_replace(progress);
+                let pause = linger.after_wake(self.batch_mono, progress.datagrams - before);
+                if !pause.is_zero() {
+                    std::thread::sleep(pause);
+                }
             }
         }
     }
@@ -357,6 +410,7 @@ impl Loop {
     fn handle_batch(&mut self, n: usize) {
         let unix = self.clock.unix_seconds();
         let mono = self.clock.monotonic();
+        self.batch_mono = mono;
         self.telemetry
             .received
             .fetch_add(n as u64, Ordering::Relaxed);
@@ -391,6 +445,64 @@ impl Loop {
                 }
             };
             self.events.rejected(&self.telemetry, mono, why, src);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ms(n: u64) -> Duration {
+        Duration::from_millis(n)
+    }
+
+    fn us(n: u64) -> Duration {
+        Duration::from_micros(n)
+    }
+
+    #[test]
+    fn sparse_datagrams_are_handled_at_once() {
+        let mut l = Linger::default();
+        assert_eq!(l.after_wake(ms(0), 1), Duration::ZERO, "first wake-up");
+        assert_eq!(l.after_wake(ms(5), 1), Duration::ZERO, "one per LINGER_MAX");
+        assert_eq!(l.after_wake(ms(500), 3), Duration::ZERO);
+        assert_eq!(
+            l.after_wake(ms(501), 0),
+            Duration::ZERO,
+            "a wake-up without data"
+        );
+    }
+
+    #[test]
+    fn the_pause_lets_a_batch_arrive_at_the_rate_seen() {
+        let mut l = Linger::default();
+        l.after_wake(ms(10), 1);
+        // 1000 a second: 64 more take 64 ms, capped at LINGER_MAX.
+        assert_eq!(l.after_wake(ms(11), 1), LINGER_MAX);
+        // Right after that pause, 51 were queued (10 000 a second): 64 more take 6.4 ms,
+        // still capped. The pause itself does not make the datagrams look sparse.
+        assert_eq!(l.after_wake(ms(16) + us(100), 51), LINGER_MAX);
+        // Nothing for a whole LINGER_MAX after receiving resumed: sparse again.
+        assert_eq!(l.after_wake(ms(26) + us(100), 1), Duration::ZERO);
+    }
+
+    #[test]
+    fn fast_datagrams_pause_for_a_batch_only() {
+        let mut l = Linger::default();
+        l.after_wake(ms(0), 1);
+        // 200 000 a second: 64 more take 320 us.
+        assert_eq!(l.after_wake(us(100), 20), us(320));
+        assert_eq!(l.after_wake(us(420), 64), us(320));
+        // Faster still: too short a pause to be worth a system call.
+        assert_eq!(l.after_wake(us(750), 1000), Duration::ZERO);
+    }
+
+    #[test]
+    fn a_clock_that_stands_still_never_pauses() {
+        let mut l = Linger::default();
+        for _ in 0..3 {
+            assert_eq!(l.after_wake(ms(7), 5), Duration::ZERO);
         }
     }
 }
