@@ -21,8 +21,9 @@ use crate::telemetry::{Events, Reject, Telemetry};
 /// Longest the ingest thread waits before re-checking for shutdown and the sweep timer.
 const POLL_MAX: Duration = Duration::from_millis(100);
 
-/// Longest the thread lets datagrams queue up before receiving again (see [`Linger`]).
-const LINGER_MAX: Duration = Duration::from_millis(5);
+/// Longest the thread lets datagrams queue up before receiving again (see [`Linger`]): under
+/// load, a reading's last-seen time is when it was handled, at most this long after it arrived.
+pub const LINGER_MAX: Duration = Duration::from_millis(5);
 /// How many datagrams a lingering wake-up aims to find queued: one receive batch.
 const LINGER_TARGET: u32 = BATCH as u32;
 /// Shorter pauses are not worth a system call.
