@@ -106,12 +106,6 @@ pub fn render<W: Write>(
         if series.is_empty() {
             continue;
         }
-        // One walk over the series for both families: reading each series' value and
-        // timestamp together, in order, saves the second family a pointer chase per series.
-        let rows: Vec<(&str, f64, f64)> = series
-            .iter()
-            .map(|(labels, s)| (&**labels, s.value.get(), s.seen_unix.get()))
-            .collect();
         let unit = spec.unit.as_deref();
         e.family(&Family {
             name: &spec.metric,
@@ -119,7 +113,11 @@ pub fn render<W: Write>(
             kind: MetricType::Gauge,
             unit,
         })?;
-        e.samples_prerendered(rows.iter().map(|r| (r.0, Value::F64(r.1))))?;
+        e.samples_prerendered(
+            series
+                .iter()
+                .map(|(labels, s)| (&**labels, Value::F64(s.value.get()))),
+        )?;
         e.family(&Family {
             name: &spec.last_seen_metric,
             help: &spec.last_seen_help,
@@ -129,7 +127,11 @@ pub fn render<W: Write>(
                 .ends_with("_seconds")
                 .then_some("seconds"),
         })?;
-        e.samples_prerendered(rows.iter().map(|r| (r.0, Value::F64(r.2))))?;
+        e.samples_prerendered(
+            series
+                .iter()
+                .map(|(labels, s)| (&**labels, Value::F64(s.seen_unix.get()))),
+        )?;
     }
     if !view.pins.is_empty() {
         let reports: Vec<PinReport<'_>> = view
