@@ -419,17 +419,13 @@ impl Config {
         order.sort_by_key(|(k, _)| !builtin.contains_key(*k));
         for (kind, rc) in order {
             let base = format!("readings.{kind}");
-            if !is_valid_kind(kind) {
+            if !promcast_core::packet::is_reading_kind(kind) {
                 err(
                     &base,
-                    format!("{kind:?} is not a valid reading kind: use lower-case [a-z][a-z0-9_]*"),
-                );
-                continue;
-            }
-            if kind == "status" {
-                err(
-                    &base,
-                    "\"status\" is a message type, not a reading kind".into(),
+                    format!(
+                        "{kind:?} is not a valid reading kind: use lower-case [a-z][a-z0-9_]*, \
+                         not a message type or a packet field name"
+                    ),
                 );
                 continue;
             }
@@ -503,14 +499,4 @@ impl Config {
             Err(errs)
         }
     }
-}
-
-/// Whether `kind` can be a reading kind (`[a-z][a-z0-9_]*`, at most 32 bytes).
-pub fn is_valid_kind(kind: &str) -> bool {
-    let b = kind.as_bytes();
-    !b.is_empty()
-        && b.len() <= promcast_core::packet::MAX_KIND_LEN
-        && b[0].is_ascii_lowercase()
-        && b.iter()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'_')
 }

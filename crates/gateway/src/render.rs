@@ -5,7 +5,7 @@ use std::fmt::{self, Write};
 use std::sync::atomic::Ordering;
 
 use promcast_core::device::{PinReport, write_pin_families};
-use promcast_core::expo::{Encoder, Family, Format, LabelSet, MetricType, Value};
+use promcast_core::expo::{Encoder, Family, Format, MetricType, Value};
 
 use crate::config::KindSpec;
 use crate::store::View;
@@ -280,15 +280,4 @@ pub fn render<W: Write>(
     })?;
     e.sample(&[], Value::F64(cx.start_unix))?;
     e.finish()
-}
-
-/// Render a label set from pairs (for places off the hot path).
-pub fn label_set(pairs: &[(&str, &str)]) -> String {
-    let mut s = String::new();
-    let mut ls = LabelSet::new(&mut s);
-    for (k, v) in pairs {
-        let _ = ls.label(k, v.chars());
-    }
-    let _ = ls.finish();
-    s
 }

@@ -529,15 +529,7 @@ impl Store {
             self.dirty = true;
             return Ok(());
         }
-        if self.index.len() + self.pins.len() >= self.limits.max_series {
-            return Err(Reject::SeriesLimit);
-        }
-        let entry = self.devices.get_mut(&*dev.id).expect("device entry exists");
-        if entry.series >= self.limits.max_series_per_device {
-            return Err(Reject::DeviceSeriesLimit);
-        }
-        entry.series += 1;
-        dev.series.fetch_add(1, Ordering::Relaxed);
+        self.reserve_series(dev)?;
         let new = self.make_series(kind, dev, name, sensor, unit, value, unix, mono);
         self.view.kinds[kind as usize].insert(new.labels.clone(), new.clone());
         self.index.insert(
@@ -550,6 +542,21 @@ impl Store {
             new,
         );
         self.dirty = true;
+        Ok(())
+    }
+
+    /// Count one more series for `dev`, or say which cap forbids it. Readings and pushed
+    /// pins share the caps.
+    fn reserve_series(&mut self, dev: &Device) -> Result<(), Reject> {
+        if self.index.len() + self.pins.len() >= self.limits.max_series {
+            return Err(Reject::SeriesLimit);
+        }
+        let entry = self.devices.get_mut(&*dev.id).expect("device entry exists");
+        if entry.series >= self.limits.max_series_per_device {
+            return Err(Reject::DeviceSeriesLimit);
+        }
+        entry.series += 1;
+        dev.series.fetch_add(1, Ordering::Relaxed);
         Ok(())
     }
 
@@ -579,15 +586,7 @@ impl Store {
             let order: PinOrder = (dev.id.clone(), p.name.clone(), number);
             self.view.pins.remove(&order);
         } else {
-            if self.index.len() + self.pins.len() >= self.limits.max_series {
-                return Err(Reject::SeriesLimit);
-            }
-            let entry = self.devices.get_mut(&*dev.id).expect("device entry exists");
-            if entry.series >= self.limits.max_series_per_device {
-                return Err(Reject::DeviceSeriesLimit);
-            }
-            entry.series += 1;
-            dev.series.fetch_add(1, Ordering::Relaxed);
+            self.reserve_series(dev)?;
         }
         let pin = Arc::new(PushedPin {
             device: dev.clone(),

@@ -90,24 +90,25 @@ async fn two_groups_on_one_port_receive_only_their_own_packets() {
             .load(std::sync::atomic::Ordering::Relaxed),
         2
     );
-    let da = data(&a).await;
-    assert_eq!(
-        da.lines().filter(|l| l.starts_with("temperature{")).count(),
-        3,
-        "{da}"
-    );
-    assert!(
-        da.lines()
+    // Exactly each gateway's own group's series, nothing from the other group.
+    let temps = |body: &str| -> Vec<String> {
+        body.lines()
             .filter(|l| l.starts_with("temperature{"))
-            .all(|l| l.contains("sensor_name=\"A")),
-        "{da}"
-    );
-    let db = data(&b).await;
-    assert_eq!(
-        db.lines().filter(|l| l.starts_with("temperature{")).count(),
-        2,
-        "{db}"
-    );
+            .map(str::to_owned)
+            .collect()
+    };
+    let series = |prefix: &str, value: &str, n: usize| -> Vec<String> {
+        (0..n)
+            .map(|i| {
+                format!(
+                    r#"temperature{{device="127.0.0.1",friendly_name="{prefix}{i}",sensor_id="28-{p}{i}",sensor_name="{prefix}{i}"}} {value}"#,
+                    p = prefix.to_lowercase()
+                )
+            })
+            .collect()
+    };
+    assert_eq!(temps(&data(&a).await), series("A", "1.0", 3));
+    assert_eq!(temps(&data(&b).await), series("B", "2.0", 2));
     a.stop().await.expect("stop");
     b.stop().await.expect("stop");
 }
