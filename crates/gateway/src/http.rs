@@ -1,11 +1,12 @@
 //! The HTTP side: `/metrics` (content negotiation and gzip), the landing page, service
 //! discovery, health checks.
 
-use std::io::Write as _;
+use std::io::{self, Write as _};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use axum::Router;
+use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
@@ -15,9 +16,17 @@ use promcast_core::expo::Format;
 use crate::clock::Clock;
 use crate::config::KindSpec;
 use crate::discovery::{self, SD_PATH};
-use crate::render::{BuildInfo, Context, render};
+use crate::render::{BuildInfo, Context, render, render_parts};
 use crate::store::Published;
+use flate2::Compression;
+use flate2::write::GzEncoder;
+
+use crate::body::{BufPool, Parts};
 use crate::telemetry::Telemetry;
+
+/// Body buffers kept between scrapes: the parts of two scrapes in flight at once (two
+/// Prometheus servers scraping one gateway) and a compressed body.
+const BODY_BUFFERS_KEPT: usize = 6;
 
 /// Everything the handlers read.
 pub struct AppState {
@@ -39,6 +48,8 @@ pub struct AppState {
     pub ingest_alive: Arc<AtomicBool>,
     /// Size of the previous body, to size the next buffer in one go.
     last_len: AtomicUsize,
+    /// Body buffers for the next scrapes.
+    buffers: Arc<BufPool>,
 }
 
 impl AppState {
@@ -63,24 +74,59 @@ impl AppState {
             telemetry_path,
             ingest_alive,
             last_len: AtomicUsize::new(0),
+            buffers: Arc::new(BufPool::new(BODY_BUFFERS_KEPT)),
         }
     }
 
-    /// Render the exposition in `format`.
-    pub fn render(&self, format: Format) -> String {
-        let view = self.published.load();
-        let cx = Context {
+    fn context(&self) -> Context<'_> {
+        Context {
             kinds: &self.kinds,
             telemetry: &self.telemetry,
             build: &self.build,
             start_unix: self.start_unix,
             mono: self.clock.monotonic(),
-        };
+        }
+    }
+
+    /// Render the exposition in `format` into one string.
+    pub fn render(&self, format: Format) -> String {
+        let view = self.published.load();
         let cap = self.last_len.load(Ordering::Relaxed);
         let out = String::with_capacity(cap + cap / 8 + 4096);
-        let out = render(out, &view, &cx, format).expect("writing to a String cannot fail");
+        let out =
+            render(out, &view, &self.context(), format).expect("writing to a String cannot fail");
         self.last_len.store(out.len(), Ordering::Relaxed);
         out
+    }
+
+    /// The `/metrics` body in `format`, gzip-compressed when `gzip`: the parts of
+    /// [`render_parts`], rendered on as many threads as there are processors. Blocking; the
+    /// handler runs it on a blocking thread.
+    pub fn body(&self, format: Format, gzip: bool) -> io::Result<Parts> {
+        let view = self.published.load();
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let hint = self.last_len.load(Ordering::Relaxed);
+        let take = |capacity| self.buffers.take(capacity);
+        let parts = render_parts(&view, &self.context(), format, threads, hint, &take);
+        let len: usize = parts.iter().map(String::len).sum();
+        self.last_len.store(len, Ordering::Relaxed);
+        if !gzip {
+            return Ok(Parts::new(
+                parts
+                    .into_iter()
+                    .map(|part| self.buffers.bytes(part.into_bytes())),
+            ));
+        }
+        let mut enc = GzEncoder::new(
+            self.buffers.take(len / 8 + 64).into_bytes(),
+            Compression::fast(),
+        );
+        for part in parts {
+            enc.write_all(part.as_bytes())?;
+            self.buffers.give(part.into_bytes());
+        }
+        let compressed = enc.finish()?;
+        Ok(Parts::new([self.buffers.bytes(compressed)]))
     }
 }
 
@@ -104,25 +150,31 @@ async fn metrics(State(st): State<Arc<AppState>>, headers: HeaderMap) -> Respons
         .get(header::ACCEPT_ENCODING)
         .and_then(|v| v.to_str().ok())
         .is_some_and(accepts_gzip);
-    let body = st.render(format);
-    let mut resp = if gzip {
-        let mut enc = flate2::write::GzEncoder::new(
-            Vec::with_capacity(body.len() / 4 + 64),
-            flate2::Compression::fast(),
-        );
-        match enc.write_all(body.as_bytes()).and_then(|()| enc.finish()) {
-            Ok(bytes) => {
-                let mut r = bytes.into_response();
-                r.headers_mut()
-                    .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
-                r
-            }
-            Err(_) => body.into_response(),
+    let render_state = Arc::clone(&st);
+    let body = tokio::task::spawn_blocking(move || render_state.body(format, gzip)).await;
+    let mut resp = match body {
+        Ok(Ok(parts)) => Body::new(parts).into_response(),
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "the scrape body could not be compressed");
+            return (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "The exposition could not be compressed.\n",
+            )
+                .into_response();
         }
-    } else {
-        body.into_response()
+        Err(e) => {
+            tracing::error!(error = %e, "rendering the exposition failed");
+            return (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "The exposition could not be rendered.\n",
+            )
+                .into_response();
+        }
     };
     let h = resp.headers_mut();
+    if gzip {
+        h.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+    }
     h.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static(format.content_type()),

@@ -3,6 +3,7 @@
 //! [`Gateway::start`] takes sockets that are already bound (tests bind port 0) and a clock;
 //! [`run`] is what the binary calls. See the crate README for the metrics it serves.
 
+pub mod body;
 pub mod cli;
 pub mod clock;
 pub mod config;

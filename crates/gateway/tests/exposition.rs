@@ -250,3 +250,64 @@ async fn empty_gateway_passes_promtool() {
     testkit::promtool::check_openmetrics(&om).expect("OpenMetrics passes");
     h.gw.stop().await.expect("stops");
 }
+
+/// A body big enough to be rendered in parts on several threads goes out whole, with a
+/// `Content-Length`, byte for byte the body a single render writes; gzip too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_rendered_in_parts_is_sent_whole_with_its_length() {
+    let n = promcast_gateway::render::PARALLEL_MIN_SAMPLES / 2 + 500;
+    let mut cfg = common::config();
+    cfg.series.max_series = n;
+    cfg.series.max_series_per_device = n;
+    let mut h = Harness::with_config(cfg).await;
+    let packets: Vec<Vec<u8>> = (0..n)
+        .map(|i| {
+            seed_packet(
+                &format!("Room{i:05}"),
+                &format!("28-{i:012x}"),
+                &format!("{}.5", i % 40),
+            )
+        })
+        .collect();
+    // In runs small enough for the socket buffer.
+    for run in packets.chunks(50) {
+        let run: Vec<&[u8]> = run.iter().map(Vec::as_slice).collect();
+        h.send_all(&run).await;
+    }
+    let labels = |i: usize| {
+        format!(
+            r#"{{device="127.0.0.1",friendly_name="Room{i:05}",sensor_id="28-{i:012x}",sensor_name="Room{i:05}"}}"#
+        )
+    };
+    let mut expected = String::from("# HELP temperature Temperatures\n# TYPE temperature gauge\n");
+    for i in 0..n {
+        expected += &format!("temperature{} {}.5\n", labels(i), i % 40);
+    }
+    expected += "# HELP temperature_last_seen_timestamp Temperatures Last Seen Timestamp\n\
+                 # TYPE temperature_last_seen_timestamp gauge\n";
+    for i in 0..n {
+        expected += &format!(
+            "temperature_last_seen_timestamp{} 1763750000.25\n",
+            labels(i)
+        );
+    }
+
+    let r = h.get("/metrics", &[]).await;
+    assert_eq!(r.status, 200);
+    let length = r.body.len().to_string();
+    assert_eq!(r.header("content-length"), Some(length.as_str()));
+    assert_eq!(r.header("transfer-encoding"), None);
+    let text = r.text().to_owned();
+    assert_eq!(common::data_lines(&text), expected);
+    testkit::promtool::check_metrics(&text).expect("passes promtool");
+
+    let gz = h.get("/metrics", &[("Accept-Encoding", "gzip")]).await;
+    let length = gz.body.len().to_string();
+    assert_eq!(gz.header("content-length"), Some(length.as_str()));
+    let mut plain = String::new();
+    flate2::read::GzDecoder::new(&gz.body[..])
+        .read_to_string(&mut plain)
+        .expect("valid gzip");
+    assert_eq!(plain, text);
+    h.gw.stop().await.expect("stops");
+}
