@@ -1,7 +1,7 @@
 //! The HTTP side: `/metrics` (content negotiation and gzip), the landing page, service
 //! discovery, health checks.
 
-use std::io::{self, Write as _};
+use std::io;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
@@ -18,10 +18,9 @@ use crate::config::KindSpec;
 use crate::discovery::{self, SD_PATH};
 use crate::render::{BuildInfo, Context, render, render_parts};
 use crate::store::Published;
-use flate2::Compression;
-use flate2::write::GzEncoder;
 
 use crate::body::{BufPool, Parts};
+use crate::gzip;
 use crate::telemetry::Telemetry;
 
 /// Body buffers kept between scrapes: the parts of two scrapes in flight at once (two
@@ -117,15 +116,10 @@ impl AppState {
                     .map(|part| self.buffers.bytes(part.into_bytes())),
             ));
         }
-        let mut enc = GzEncoder::new(
-            self.buffers.take(len / 8 + 64).into_bytes(),
-            Compression::fast(),
-        );
+        let compressed = gzip::compress_parts(&parts, self.buffers.take(len / 8).into_bytes())?;
         for part in parts {
-            enc.write_all(part.as_bytes())?;
             self.buffers.give(part.into_bytes());
         }
-        let compressed = enc.finish()?;
         Ok(Parts::new([self.buffers.bytes(compressed)]))
     }
 }

@@ -9,6 +9,7 @@ pub mod clock;
 pub mod config;
 pub mod demo;
 pub mod discovery;
+pub mod gzip;
 pub mod http;
 pub mod ingest;
 pub mod landing;
