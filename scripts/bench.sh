@@ -6,11 +6,15 @@
 #                1000 sensors, default rates 1k..200k packets/s, 4 s each
 #   compare-low  the same at 1k, 3k and 10k packets/s for 20 s each: CPU time is read in
 #                10 ms ticks, so short runs at low rates cannot resolve a ratio
-#   compare-100k 100000 sensors, for scrape time and memory at 100k series
+#   compare-50k  50000 sensors: 100k series in the exposition (a value and a last-seen
+#                series per sensor), for scrape time and memory
+#   compare-100k 100000 sensors: 200k series in the exposition
+#                (both then time the kit's client fetching a body of the same size from a
+#                server that only sends it: scripts/scrape-floor.py, the scrape floor)
 #   criterion    cargo bench: decode/ingest (benches/decode.rs) and render (benches/encode.rs)
-#   all          every one of the above (the default), about 12 minutes on 2 cores
+#   all          every one of the above (the default), about 15 minutes on 2 cores
 #
-# usage: scripts/bench.sh [all|compare|compare-low|compare-100k|criterion]...
+# usage: scripts/bench.sh [all|compare|compare-low|compare-50k|compare-100k|criterion]...
 # Results go to target/bench/<UTC time>/ (one log per run plus machine.txt); CARGO_TARGET_DIR
 # is honoured.
 # compare.sh needs root (unshare -n), cc, curl and python3; set BENCH_KIT to the directory
@@ -26,9 +30,9 @@ group=239.0.0.1
 runs=()
 for what in "$@"; do
     case $what in
-        all) runs+=(compare compare-low compare-100k criterion) ;;
-        compare | compare-low | compare-100k | criterion) runs+=("$what") ;;
-        *) echo "unknown run: $what (want all, compare, compare-low, compare-100k or criterion)" >&2; exit 2 ;;
+        all) runs+=(compare compare-low compare-50k compare-100k criterion) ;;
+        compare | compare-low | compare-50k | compare-100k | criterion) runs+=("$what") ;;
+        *) echo "unknown run: $what (want all, compare, compare-low, compare-50k, compare-100k or criterion)" >&2; exit 2 ;;
     esac
 done
 
@@ -65,13 +69,30 @@ compare() {
         "${extra[@]}" 2>&1 | tee -a "$out/$name.txt"
 }
 
+# floor NAME: the kit's client against a server that only sends a body as big as the
+# gateway's last scrape body in run NAME (in a private namespace too, like the run).
+floor() {
+    local name=$1 bytes
+    bytes=$(sed -nE 's/^scrape: .* body ([0-9]+) bytes.*/\1/p' "$out/$name.txt" | tail -n1)
+    [[ -n $bytes ]] || { echo "no scrape body size in $name" >&2; return 1; }
+    unshare -n sh -c 'ip link set lo up && exec python3 "$0" "$1"' "$root/scripts/scrape-floor.py" "$bytes" |
+        tee -a "$out/$name.txt"
+}
+
 for what in "${runs[@]}"; do
     case $what in
         compare) compare compare-1k --sensors 1000 ;;
         compare-low) compare compare-low --sensors 1000 --rates 1000,3000,10000 --secs 20 ;;
         # Every bench packet comes from one address and names no device, so the per-device
         # cap (1000 by default) has to make room for all of them.
-        compare-100k) compare compare-100k --sensors 100000 -- --series.max-per-device 100000 ;;
+        compare-50k)
+            compare compare-50k --sensors 50000 -- --series.max-per-device 50000
+            floor compare-50k
+            ;;
+        compare-100k)
+            compare compare-100k --sensors 100000 -- --series.max-per-device 100000
+            floor compare-100k
+            ;;
         criterion)
             (cd "$root" && cargo bench -p promcast-gateway --bench decode --bench encode) 2>&1 |
                 tee "$out/criterion.txt"

@@ -1,5 +1,6 @@
-//! Rendering the whole exposition with 10k and 100k series, in text and OpenMetrics, and the
-//! same two families rendered by the `prometheus-client` crate for comparison.
+//! Rendering the whole exposition with 10k and 100k series, in text and OpenMetrics, the
+//! scrape body as served (in parts on every processor, plain and gzip), and the same two
+//! families rendered by the `prometheus-client` crate for comparison.
 #![allow(
     missing_docs,
     reason = "criterion_group! generates an undocumented pub fn"
@@ -88,6 +89,14 @@ fn render_bench(c: &mut Criterion) {
         });
         g.bench_function(format!("promcast_openmetrics/{n}"), |b| {
             b.iter(|| black_box(state.render(Format::OpenMetrics)))
+        });
+        // What a scrape does: parts on every processor, reused buffers; gzip as Prometheus
+        // asks for it.
+        g.bench_function(format!("scrape_body_text/{n}"), |b| {
+            b.iter(|| black_box(state.body(Format::Text, false).expect("renders")))
+        });
+        g.bench_function(format!("scrape_body_gzip/{n}"), |b| {
+            b.iter(|| black_box(state.body(Format::Text, true).expect("renders")))
         });
         // The same render into a buffer that is reused (already sized and paged in), to tell
         // the renderer's own cost apart from allocating a fresh body per scrape.
