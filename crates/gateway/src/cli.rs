@@ -86,11 +86,12 @@ pub struct Cli {
     #[arg(long = "series.ttl", env = "PROMCAST_SERIES_TTL", value_parser = humantime::parse_duration, value_name = "DURATION")]
     pub series_ttl: Option<Duration>,
 
-    /// Most series in total [default: 100000].
+    /// Most reading series (a sensor's readings of one kind, or a pushed contact input) in
+    /// total [default: 100000].
     #[arg(long = "series.max", env = "PROMCAST_SERIES_MAX", value_name = "N")]
     pub series_max: Option<usize>,
 
-    /// Most series per device [default: 1000].
+    /// Most reading series per device [default: 1000].
     #[arg(
         long = "series.max-per-device",
         env = "PROMCAST_SERIES_MAX_PER_DEVICE",

@@ -78,9 +78,11 @@ pub struct SeriesConfig {
     /// How often the expiry sweep runs.
     #[serde(with = "humantime_serde")]
     pub sweep_interval: Duration,
-    /// Most series in total; packets that would create more are rejected (`series_limit`).
+    /// Most reading series in total (sensors of one kind on one device, each exposed as a
+    /// value and a last-seen series, plus pushed contact inputs); packets that would create
+    /// more are rejected (`series_limit`).
     pub max_series: usize,
-    /// Most series per device (`device_series_limit`).
+    /// Most reading series per device (`device_series_limit`).
     pub max_series_per_device: usize,
     /// Most devices (`device_limit`).
     pub max_devices: usize,
