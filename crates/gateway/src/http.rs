@@ -13,14 +13,13 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use promcast_core::expo::Format;
 
+use crate::body::{BufPool, Parts};
 use crate::clock::Clock;
 use crate::config::KindSpec;
 use crate::discovery::{self, SD_PATH};
+use crate::gzip;
 use crate::render::{BuildInfo, Context, render, render_parts};
 use crate::store::Published;
-
-use crate::body::{BufPool, Parts};
-use crate::gzip;
 use crate::telemetry::Telemetry;
 
 /// Body buffers kept between scrapes: the parts of two scrapes in flight at once (two

@@ -5,12 +5,11 @@ use std::fmt::{self, Write};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
+use imbl::OrdMap;
 use promcast_core::device::{PinReport, write_pin_families};
 use promcast_core::expo::{Encoder, Family, Format, MetricType, Value};
 
 use crate::config::KindSpec;
-use imbl::OrdMap;
-
 use crate::store::{Series, View};
 use crate::telemetry::Telemetry;
 
