@@ -11,10 +11,12 @@
 #   compare-100k 100000 sensors: 200k series in the exposition
 #                (both then time the kit's client fetching a body of the same size from a
 #                server that only sends it: scripts/scrape-floor.py, the scrape floor)
+#   scrape-load  scrapes back to back while 100000 sensors send 200k packets/s for 5 s
+#                (scripts/scrape-under-load.sh): packets lost while scrapes render
 #   criterion    cargo bench: decode/ingest (benches/decode.rs) and render (benches/encode.rs)
-#   all          every one of the above (the default), about 15 minutes on 2 cores
+#   all          every one of the above (the default), about 16 minutes on 2 cores
 #
-# usage: scripts/bench.sh [all|compare|compare-low|compare-50k|compare-100k|criterion]...
+# usage: scripts/bench.sh [all|compare|compare-low|compare-50k|compare-100k|scrape-load|criterion]...
 # Results go to target/bench/<UTC time>/ (one log per run plus machine.txt); CARGO_TARGET_DIR
 # is honoured.
 # compare.sh needs root (unshare -n), cc, curl and python3; set BENCH_KIT to the directory
@@ -30,9 +32,9 @@ group=239.0.0.1
 runs=()
 for what in "$@"; do
     case $what in
-        all) runs+=(compare compare-low compare-50k compare-100k criterion) ;;
-        compare | compare-low | compare-50k | compare-100k | criterion) runs+=("$what") ;;
-        *) echo "unknown run: $what (want all, compare, compare-low, compare-50k, compare-100k or criterion)" >&2; exit 2 ;;
+        all) runs+=(compare compare-low compare-50k compare-100k scrape-load criterion) ;;
+        compare | compare-low | compare-50k | compare-100k | scrape-load | criterion) runs+=("$what") ;;
+        *) echo "unknown run: $what (want all, compare, compare-low, compare-50k, compare-100k, scrape-load or criterion)" >&2; exit 2 ;;
     esac
 done
 
@@ -92,6 +94,12 @@ for what in "${runs[@]}"; do
         compare-100k)
             compare compare-100k --sensors 100000 -- --series.max-per-device 100000
             floor compare-100k
+            ;;
+        scrape-load)
+            build
+            cc -O2 -o "$out/udpblast" "$kit/udpblast.c"
+            "$root/scripts/scrape-under-load.sh" "$gateway" "$out/udpblast" 100000 200000 5 |
+                tee "$out/scrape-load.txt"
             ;;
         criterion)
             (cd "$root" && cargo bench -p promcast-gateway --bench decode --bench encode) 2>&1 |
