@@ -48,6 +48,9 @@ pub struct AppState {
     last_len: AtomicUsize,
     /// Body buffers for the next scrapes.
     buffers: Arc<BufPool>,
+    /// Threads a large body is rendered on: the processors this process may use (read once;
+    /// finding out reads cgroup files).
+    render_threads: usize,
 }
 
 impl AppState {
@@ -73,6 +76,7 @@ impl AppState {
             ingest_alive,
             last_len: AtomicUsize::new(0),
             buffers: Arc::new(BufPool::new(BODY_BUFFERS_KEPT)),
+            render_threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
         }
     }
 
@@ -102,10 +106,16 @@ impl AppState {
     /// handler runs it on a blocking thread.
     pub fn body(&self, format: Format, gzip: bool) -> io::Result<Parts> {
         let view = self.published.load();
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
         let hint = self.last_len.load(Ordering::Relaxed);
         let take = |capacity| self.buffers.take(capacity);
-        let parts = render_parts(&view, &self.context(), format, threads, hint, &take);
+        let parts = render_parts(
+            &view,
+            &self.context(),
+            format,
+            self.render_threads,
+            hint,
+            &take,
+        );
         let len: usize = parts.iter().map(String::len).sum();
         self.last_len.store(len, Ordering::Relaxed);
         if !gzip {
