@@ -117,6 +117,18 @@ pub struct Device {
     last_seq: AtomicU64,
 }
 
+/// Add `n` to a device counter. Only the ingest thread (the [`Store`]'s owner) writes device
+/// counters, so a load and a store suffice where `fetch_add` would take a locked
+/// read-modify-write on every packet; a scrape reads the old value or the new one.
+fn add(counter: &AtomicU64, n: u64) {
+    counter.store(counter.load(Ordering::Relaxed) + n, Ordering::Relaxed);
+}
+
+/// Subtract `n` from a device counter; see [`add`].
+fn sub(counter: &AtomicU64, n: u64) {
+    counter.store(counter.load(Ordering::Relaxed) - n, Ordering::Relaxed);
+}
+
 /// `Device::last_seq` before any packet with a `seq`.
 const NO_SEQ: u64 = u64::MAX;
 
@@ -456,7 +468,7 @@ impl Store {
         sh.seen_unix.set(unix);
         sh.seen_mono_ns
             .store(mono.as_nanos() as u64, Ordering::Relaxed);
-        sh.packets.fetch_add(1, Ordering::Relaxed);
+        add(&sh.packets, 1);
         if let Some(s) = seq {
             sh.sends_seq.store(true, Ordering::Relaxed);
             // Only this thread writes `last_seq`, so a load and a store suffice.
@@ -466,10 +478,10 @@ impl Store {
                 if s > last {
                     let missed = u64::from(s - last - 1);
                     if missed > 0 {
-                        sh.seq_gaps.fetch_add(missed, Ordering::Relaxed);
+                        add(&sh.seq_gaps, missed);
                     }
                 } else if s < last {
-                    sh.seq_resets.fetch_add(1, Ordering::Relaxed);
+                    add(&sh.seq_resets, 1);
                 }
                 // s == last: a duplicate; nothing missed.
             }
@@ -556,7 +568,7 @@ impl Store {
             return Err(Reject::DeviceSeriesLimit);
         }
         entry.series += 1;
-        dev.series.fetch_add(1, Ordering::Relaxed);
+        add(&dev.series, 1);
         Ok(())
     }
 
@@ -679,7 +691,7 @@ impl Store {
                 view.kinds[s.kind as usize].remove(&s.labels);
                 if let Some(d) = devices.get_mut(&*s.device.id) {
                     d.series -= 1;
-                    d.shared.series.fetch_sub(1, Ordering::Relaxed);
+                    sub(&d.shared.series, 1);
                 }
                 series += 1;
                 false
@@ -693,7 +705,7 @@ impl Store {
                     .remove(&(p.device.id.clone(), p.name.clone(), p.number));
                 if let Some(d) = devices.get_mut(&*p.device.id) {
                     d.series -= 1;
-                    d.shared.series.fetch_sub(1, Ordering::Relaxed);
+                    sub(&d.shared.series, 1);
                 }
                 series += 1;
                 false
