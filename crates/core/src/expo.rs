@@ -452,8 +452,9 @@ fn write_value_line<W: fmt::Write>(w: &mut W, value: Value) -> fmt::Result {
     w.write_str(text.as_str()?)
 }
 
-/// ` <value>\n` for a float on the fast path of [`ValueText::float`], when that line fits
-/// in 16 bytes (sensor readings and millisecond Unix times do): the text and its length.
+/// ` <value>\n` for a float on the fast path described at [`ValueText::float`], when that
+/// line fits in 16 bytes (sensor readings and millisecond Unix times do): the text and its
+/// length.
 ///
 /// Digits are made eight at a time with integer arithmetic ([`eight_digits`]) and the line
 /// is put together in one integer and stored at once. Writing the text a byte or a slice at
@@ -572,34 +573,14 @@ impl ValueText {
     /// other decimal with as few digits differs from it by at least 0.001, more than the
     /// width of `v`'s rounding interval (below 2^43 the spacing of doubles is under 0.001).
     /// `ryu` then writes it without an exponent, with at least one fraction digit.
+    ///
+    /// The fast path is [`packed_float_line`]'s; values whose line would not fit its 16
+    /// bytes go through `ryu`, which writes the same text.
     fn float(&mut self, v: f64) {
-        let magnitude = f64::from_bits(v.to_bits() & !(1 << 63));
-        if magnitude < 1e12 {
-            let m = (magnitude * 1000.0 + 0.5) as u64;
-            if m as f64 / 1000.0 == magnitude {
-                if v.is_sign_negative() {
-                    self.push(b"-");
-                }
-                let mut digits = [0; 20];
-                self.push(decimal_digits(m / 1000, &mut digits));
-                let f = (m % 1000) as u16;
-                let frac = [
-                    b'.',
-                    b'0' + (f / 100) as u8,
-                    b'0' + (f / 10 % 10) as u8,
-                    b'0' + (f % 10) as u8,
-                ];
-                // `.` and the digits up to the last non-zero one (`.0` for a whole number).
-                let keep = if f.is_multiple_of(100) {
-                    2
-                } else if f.is_multiple_of(10) {
-                    3
-                } else {
-                    4
-                };
-                self.push(&frac[..keep]);
-                return;
-            }
+        if let Some((line, len)) = packed_float_line(v) {
+            // ` <value>\n`: the value alone.
+            self.push(&line[1..len - 1]);
+            return;
         }
         self.push(ryu::Buffer::new().format_finite(v).as_bytes());
     }
