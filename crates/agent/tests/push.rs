@@ -11,10 +11,21 @@ use common::{Receiver, advance_to, device, ms, start_sim, wait_polls};
 use promcast_agent::clock::ManualClock;
 use promcast_agent::sim::{SimContacts, SimThermometers, parse_script};
 use promcast_agent::transport::Target;
-use promcast_agent::{Agent, Backends, Options, PushTo};
-use promcast_fleet::Fleet;
+use promcast_agent::{Agent, Backends, Options, PushTo, StartError};
+use promcast_fleet::{Device, Fleet};
 
 const TEMPERATURES: &str = "Hall=19.5,Loft=fail:crc,28-00000a1b2c09=21.0625";
+
+/// Start `device` with its contacts never changing and no thermometers, serving HTTP on an
+/// ephemeral port.
+fn start_still(device: &Device, options: Options) -> Result<Agent, StartError> {
+    let backends = Backends {
+        contacts: Box::new(SimContacts::scripted(&device.pins, Vec::new())),
+        thermometers: Box::new(SimThermometers::new(&[], "", 1).expect("sim")),
+    };
+    let http = TcpListener::bind("127.0.0.1:0").expect("bind");
+    Agent::start(device, backends, http, options, ManualClock::new(None))
+}
 
 /// The announce packet of the test device, serving HTTP on `port`.
 fn announce(port: u16, seq: u32) -> String {
@@ -212,18 +223,12 @@ fn multicast_to_the_fleet_group() {
     agent.stop();
 
     // The interface given by its IPv4 address instead.
-    let backends = Backends {
-        contacts: Box::new(SimContacts::scripted(&device.pins, Vec::new())),
-        thermometers: Box::new(SimThermometers::new(&[], "", 1).expect("sim")),
-    };
     let options = Options {
         push: PushTo::Fleet,
         multicast_interface: Some("127.0.0.1".into()),
         ..Options::default()
     };
-    let http = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let agent =
-        Agent::start(&device, backends, http, options, ManualClock::new(None)).expect("start");
+    let agent = start_still(&device, options).expect("start");
     let (n, _) = rx.recv_from(&mut buf).expect("a multicast datagram");
     assert_eq!(
         std::str::from_utf8(&buf[..n]).expect("UTF-8"),
@@ -237,18 +242,12 @@ fn multicast_to_the_fleet_group() {
     agent.stop();
 
     // An interface that does not exist is an error at start.
-    let backends = Backends {
-        contacts: Box::new(SimContacts::scripted(&device.pins, Vec::new())),
-        thermometers: Box::new(SimThermometers::new(&[], "", 1).expect("sim")),
-    };
     let options = Options {
         push: PushTo::Fleet,
         multicast_interface: Some("eth9".into()),
         ..Options::default()
     };
-    let http = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let e = Agent::start(&device, backends, http, options, ManualClock::new(None))
-        .expect_err("no eth9");
+    let e = start_still(&device, options).expect_err("no eth9");
     assert_eq!(
         e.to_string(),
         "no such interface \"eth9\" for --push.multicast-interface"
@@ -259,17 +258,11 @@ fn multicast_to_the_fleet_group() {
 fn a_target_by_host_name_is_resolved() {
     let rx = Receiver::new();
     let device = device();
-    let backends = Backends {
-        contacts: Box::new(SimContacts::scripted(&device.pins, Vec::new())),
-        thermometers: Box::new(SimThermometers::new(&[], "", 1).expect("sim")),
-    };
     let options = Options {
         push: PushTo::Target(Target::Host("localhost".into(), rx.addr().port())),
         ..Options::default()
     };
-    let http = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let agent =
-        Agent::start(&device, backends, http, options, ManualClock::new(None)).expect("start");
+    let agent = start_still(&device, options).expect("start");
     assert_eq!(agent.push_addr(), None);
     assert_eq!(rx.take(3).len(), 3);
     agent.stop();

@@ -8,6 +8,8 @@ use std::io;
 use crc32fast::Hasher;
 use flate2::{Compress, Compression, FlushCompress, Status};
 
+use crate::render::each_on_its_own_thread;
+
 /// gzip header: magic, deflate, no flags, no time, no extra flags, OS unknown (RFC 1952).
 const HEADER: [u8; 10] = [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff];
 
@@ -19,23 +21,7 @@ pub fn compress_parts<P: AsRef<[u8]> + Sync>(parts: &[P], mut out: Vec<u8>) -> i
     out.clear();
     out.extend_from_slice(&HEADER);
     let last = parts.len().saturating_sub(1);
-    let pieces: Vec<io::Result<(Vec<u8>, Hasher)>> = std::thread::scope(|scope| {
-        let helpers: Vec<_> = parts
-            .iter()
-            .enumerate()
-            .skip(1)
-            .map(|(i, part)| scope.spawn(move || deflate(part.as_ref(), i == last)))
-            .collect();
-        let first = parts.first().map(|p| deflate(p.as_ref(), last == 0));
-        first
-            .into_iter()
-            .chain(
-                helpers
-                    .into_iter()
-                    .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))),
-            )
-            .collect()
-    });
+    let pieces = each_on_its_own_thread(parts, |i, part| deflate(part.as_ref(), i == last));
     let mut crc = Hasher::new();
     let len: usize = parts.iter().map(|p| p.as_ref().len()).sum();
     for piece in pieces {

@@ -173,26 +173,22 @@ pub fn render_parts(
     } else {
         threads.clamp(1, sections.len())
     };
-    // Contiguous groups: a section goes to the group its middle sample falls in.
-    let mut groups: Vec<Vec<Section>> = vec![Vec::new(); threads];
+    // Contiguous groups, with their samples: a section goes to the group its middle sample
+    // falls in.
+    let mut groups: Vec<(Vec<Section>, usize)> = vec![(Vec::new(), 0); threads];
     let mut done = 0;
     for &(section, n) in &sections {
-        let group = ((2 * done + n) * threads / (2 * total.max(1))).min(threads - 1);
-        groups[group].push(section);
+        let group = &mut groups[((2 * done + n) * threads / (2 * total.max(1))).min(threads - 1)];
+        group.0.push(section);
+        group.1 += n;
         done += n;
     }
-    groups.retain(|g| !g.is_empty());
+    groups.retain(|(g, _)| !g.is_empty());
     let last = groups.len() - 1;
-    let share = |group: &[Section]| {
-        let n: usize = sections
-            .iter()
-            .filter(|(s, _)| group.contains(s))
-            .map(|(_, n)| n)
-            .sum();
-        size_hint / total.max(1) * n + size_hint / total.max(1) * n / 8 + 4096
-    };
-    let write = |i: usize, group: &[Section]| -> String {
-        let mut e = Encoder::new(buffer(share(group)), format);
+    // Bytes expected for `n` samples, from the last body's size, with an eighth to spare.
+    let per_sample = size_hint / total.max(1);
+    let write = |i: usize, (group, n): &(Vec<Section>, usize)| -> String {
+        let mut e = Encoder::new(buffer(per_sample * n + per_sample * n / 8 + 4096), format);
         for &section in group {
             write_section(&mut e, section, view, cx).expect("writing to a String cannot fail");
         }
@@ -202,22 +198,36 @@ pub fn render_parts(
             e.into_inner()
         }
     };
-    if groups.len() == 1 {
-        return vec![write(0, &groups[0])];
+    each_on_its_own_thread(&groups, write)
+}
+
+/// `f(i, item)` for every item, each on a thread of its own (the first on this one), the
+/// results in the items' order. A panic in any is resumed here.
+pub(crate) fn each_on_its_own_thread<T: Sync, R: Send>(
+    items: &[T],
+    f: impl Fn(usize, &T) -> R + Sync,
+) -> Vec<R> {
+    let Some((first, rest)) = items.split_first() else {
+        return Vec::new();
+    };
+    if rest.is_empty() {
+        return vec![f(0, first)];
     }
+    let f = &f;
     std::thread::scope(|scope| {
-        let helpers: Vec<_> = groups[1..]
+        let helpers: Vec<_> = rest
             .iter()
             .enumerate()
-            .map(|(i, group)| scope.spawn(move || write(i + 1, group)))
+            .map(|(i, item)| scope.spawn(move || f(i + 1, item)))
             .collect();
-        let mut parts = vec![write(0, &groups[0])];
-        parts.extend(
+        let mut out = Vec::with_capacity(items.len());
+        out.push(f(0, first));
+        out.extend(
             helpers
                 .into_iter()
                 .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))),
         );
-        parts
+        out
     })
 }
 

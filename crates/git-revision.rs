@@ -1,4 +1,5 @@
-//! Records the git revision for `promcast_build_info`.
+//! Build script of promcast-gateway and promcast-agent: records the git revision for
+//! `promcast_build_info`.
 use std::process::Command;
 
 fn main() {
